@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { z } from 'zod';
+import { fsyncPath } from './fs-atomic.ts';
+
+/**
+ * A checkpoint is a folder `checkpoint/` holding `state.json` and `weights.bin` (every tensor as
+ * float32, back to back). It is written into a temporary folder and renamed into place, so a kill at
+ * any moment leaves either the previous checkpoint or the new one, never a half-written one.
+ */
+export const CHECKPOINT = 'checkpoint';
+const PREVIOUS = 'checkpoint.old';
+const TMP_PREFIX = '.checkpoint-tmp-';
+
+const tensorSpec = z.object({ name: z.string(), shape: z.array(z.number().int().nonnegative()) });
+const stateSchema = z.object({
+  format: z.literal(1),
+  step: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  /** The run's settings, as the caller defines them (validated by the caller). */
+  config: z.record(z.string(), z.unknown()),
+  rng: z.unknown(),
+  backend: z.string(),
+  device: z.string(),
+  /** Wall-clock seconds of training up to this step, summed over resumes. */
+  seconds: z.number().nonnegative(),
+  sections: z.object({
+    generator: z.array(tensorSpec),
+    discriminator: z.array(tensorSpec),
+    gOptimizer: z.array(tensorSpec),
+    dOptimizer: z.array(tensorSpec),
+  }),
+  weightsBytes: z.number().int().nonnegative(),
+  weightsSha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type CheckpointState = z.infer<typeof stateSchema>;
+type Sections = CheckpointState['sections'];
+
+export interface TrainingState {
+  generator: LayersModel;
+  discriminator: LayersModel;
+  gOptimizer: tf.Optimizer;
+  dOptimizer: tf.Optimizer;
+}
+
+export class CheckpointError extends Error {
+  constructor(dir: string, problem: string) {
+    super(`checkpoint in ${dir}: ${problem}`);
+    this.name = 'CheckpointError';
+  }
+}
+
+interface Named {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+const modelTensors = (m: LayersModel): Named[] => m.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
+
+async function collect(s: TrainingState): Promise<Record<keyof Sections, Named[]>> {
+  return {
+    generator: modelTensors(s.generator),
+    discriminator: modelTensors(s.discriminator),
+    gOptimizer: await s.gOptimizer.getWeights(),
+    dOptimizer: await s.dOptimizer.getWeights(),
+  };
+}
+
+export async function saveCheckpoint(
+  outDir: string,
+  s: TrainingState,
+  meta: { step: number; config: Record<string, unknown>; rng: unknown; backend: string; device: string; seconds: number },
+): Promise<void> {
+  const all = await collect(s);
+  const parts: Uint8Array[] = [];
+  const sections = {} as Sections;
+  for (const key of Object.keys(all) as (keyof Sections)[]) {
+    sections[key] = all[key].map(({ name, tensor }) => {
+      parts.push(new Uint8Array(tensor.dataSync<'float32'>().slice().buffer));
+      return { name, shape: tensor.shape };
+    });
+  }
+  const weights = Buffer.concat(parts);
+  const state: CheckpointState = {
+    format: 1,
+    step: meta.step,
+    createdAt: new Date().toISOString(),
+    config: meta.config,
+    rng: meta.rng,
+    backend: meta.backend,
+    device: meta.device,
+    seconds: meta.seconds,
+    sections,
+    weightsBytes: weights.length,
+    weightsSha256: createHash('sha256').update(weights).digest('hex'),
+  };
+
+  for (const stale of readdirSync(outDir).filter((f) => f.startsWith(TMP_PREFIX))) {
+    rmSync(join(outDir, stale), { recursive: true, force: true });
+  }
+  const tmp = join(outDir, `${TMP_PREFIX}${process.pid}`);
+  mkdirSync(tmp);
+  writeFileSync(join(tmp, 'weights.bin'), weights);
+  writeFileSync(join(tmp, 'state.json'), `${JSON.stringify(state, null, 1)}\n`);
+  fsyncPath(join(tmp, 'weights.bin'));
+  fsyncPath(join(tmp, 'state.json'));
+  fsyncPath(tmp);
+  const final = join(outDir, CHECKPOINT);
+  const previous = join(outDir, PREVIOUS);
+  // Between these two renames only `checkpoint.old` exists; loadCheckpoint falls back to it.
+  if (existsSync(final)) {
+    rmSync(previous, { recursive: true, force: true });
+    renameSync(final, previous);
+  }
+  renameSync(tmp, final);
+  fsyncPath(outDir);
+  rmSync(previous, { recursive: true, force: true });
+}
+
+export interface LoadedCheckpoint {
+  state: CheckpointState;
+  dir: string;
+  tensors: Record<keyof Sections, Named[]>;
+}
+
+function readCheckpointDir(dir: string): LoadedCheckpoint {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+  } catch (e) {
+    throw new CheckpointError(dir, `state.json unreadable (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const parsed = stateSchema.safeParse(raw);
+  if (!parsed.success) throw new CheckpointError(dir, `state.json is invalid: ${parsed.error.message}`);
+  const state = parsed.data;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(dir, 'weights.bin'));
+  } catch {
+    throw new CheckpointError(dir, 'weights.bin is missing');
+  }
+  if (bytes.length !== state.weightsBytes) {
+    throw new CheckpointError(dir, `weights.bin is ${bytes.length} bytes, expected ${state.weightsBytes}`);
+  }
+  if (createHash('sha256').update(bytes).digest('hex') !== state.weightsSha256) {
+    throw new CheckpointError(dir, 'weights.bin does not match its sha256');
+  }
+  const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  let offset = 0;
+  const tensors = {} as Record<keyof Sections, Named[]>;
+  for (const key of Object.keys(state.sections) as (keyof Sections)[]) {
+    tensors[key] = state.sections[key].map(({ name, shape }) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const values = floats.subarray(offset, offset + size);
+      offset += size;
+      return { name, tensor: tf.tensor(values, shape, 'float32') };
+    });
+  }
+  if (offset * 4 !== bytes.length) throw new CheckpointError(dir, 'weights.bin size does not match its tensor list');
+  return { state, dir, tensors };
+}
+
+/**
+ * Reads `outDir/checkpoint` (or, if a kill landed between the two renames of a save, the previous
+ * one), verifying its hash. Returns null when the folder holds no checkpoint at all.
+ */
+export function readCheckpoint(outDir: string): LoadedCheckpoint | null {
+  for (const name of [CHECKPOINT, PREVIOUS]) {
+    const dir = join(outDir, name);
+    if (existsSync(join(dir, 'state.json'))) return readCheckpointDir(dir);
+  }
+  return null;
+}
+
+function checkShapes(dir: string, what: string, expected: tf.Tensor[], got: Named[]): void {
+  if (expected.length !== got.length) {
+    throw new CheckpointError(dir, `${what} has ${got.length} tensors, this preset's has ${expected.length}`);
+  }
+  expected.forEach((t, i) => {
+    if (t.shape.join('x') !== got[i].tensor.shape.join('x')) {
+      throw new CheckpointError(
+        dir,
+        `${what} tensor ${got[i].name} is ${got[i].tensor.shape.join('x')}, expected ${t.shape.join('x')}`,
+      );
+    }
+  });
+}
+
+/** Puts a loaded checkpoint's weights and optimizer state into freshly built models and optimizers. */
+export async function restoreCheckpoint(ckpt: LoadedCheckpoint, s: TrainingState): Promise<void> {
+  const { tensors, dir } = ckpt;
+  for (const [what, m] of [
+    ['generator', s.generator],
+    ['discriminator', s.discriminator],
+  ] as const) {
+    const current = m.weights.map((w) => w.read());
+    checkShapes(dir, what, current, tensors[what]);
+    m.setWeights(tensors[what].map((n) => n.tensor));
+  }
+  // Adam's state is index-aligned with the variable list it was minimising: same preset, same order.
+  await s.gOptimizer.setWeights(tensors.gOptimizer);
+  await s.dOptimizer.setWeights(tensors.dOptimizer);
+}
+
+export function disposeCheckpoint(ckpt: LoadedCheckpoint): void {
+  for (const list of Object.values(ckpt.tensors)) tf.dispose(list.map((n) => n.tensor));
+}

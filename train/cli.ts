@@ -1,0 +1,107 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BACKENDS } from './backend.ts';
+import { DEFAULT_STEPS, DEFAULTS, type TrainConfig, trainConfigSchema } from './config.ts';
+import { PRESETS } from './models/presets.ts';
+import { formatDuration } from './progress.ts';
+import { TrainingError, train } from './train.ts';
+
+const int = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got '${v}'`);
+  return Number(v);
+};
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`${name} must be a positive number, got '${v}'`);
+  }
+  return n;
+};
+const seedArg = (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`must be a non-negative integer, got '${v}'`);
+  return Number(v);
+};
+
+const program: Command = new Command('npm run train --')
+  .description(
+    'Train a GAN on the MNIST digits. Writes metrics.jsonl, losses.svg, samples/ and an atomic checkpoint/ into --out.',
+  )
+  .addOption(new Option('--preset <name>', 'architecture').choices(PRESETS).default(DEFAULTS.preset))
+  .option('--steps <n>', `stop after n steps (default ${DEFAULT_STEPS} if no other limit is given)`, int('--steps'))
+  .option('--epochs <n>', 'stop after n passes over the data', positive('--epochs'))
+  .option('--max-minutes <n>', 'stop after n minutes of training', positive('--max-minutes'))
+  .option('--batch-size <n>', 'digits per step', int('--batch-size'), DEFAULTS.batchSize)
+  .option('--lr <x>', 'Adam learning rate, both networks', positive('--lr'), DEFAULTS.lr)
+  .option('--beta1 <x>', "Adam's beta1", positive('--beta1'), DEFAULTS.beta1)
+  .option('--seed <n>', 'same seed and backend => same run', seedArg, DEFAULTS.seed)
+  .option('--out <dir>', 'run folder (default runs/<preset>-<time>)')
+  .option('--resume', 'continue the run in --out from its last checkpoint', false)
+  .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS).default(DEFAULTS.backend))
+  .option('--require-gpu', 'fail unless training runs on a GPU', false)
+  .option('--log-every <n>', 'steps between metric lines', int('--log-every'), DEFAULTS.logEvery)
+  .option('--sample-every <n>', 'steps between sample grids', int('--sample-every'), DEFAULTS.sampleEvery)
+  .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every'), DEFAULTS.checkpointEvery)
+  .option('--train-digits <n>', 'use only the first n training digits (quick experiments)', int('--train-digits'))
+  .showHelpAfterError('(run with --help for usage)');
+
+program.parse(process.argv);
+const o = program.opts();
+
+if (o.resume && !o.out) program.error('error: --resume needs --out <dir> (the run to continue)');
+
+const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
+const parsed = trainConfigSchema.safeParse({
+  preset: o.preset,
+  steps: o.steps ?? null,
+  epochs: o.epochs ?? null,
+  maxMinutes: o.maxMinutes ?? null,
+  batchSize: o.batchSize,
+  lr: o.lr,
+  beta1: o.beta1,
+  seed: o.seed,
+  out: o.out ?? `runs/${o.preset}-${stamp}`,
+  resume: o.resume,
+  backend: o.backend,
+  requireGpu: o.requireGpu,
+  logEvery: o.logEvery,
+  sampleEvery: o.sampleEvery,
+  checkpointEvery: o.checkpointEvery,
+  trainDigits: o.trainDigits ?? null,
+});
+if (!parsed.success) {
+  const issue = parsed.error.issues[0];
+  const flag = `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  program.error(`error: ${flag}: ${issue.message}`);
+}
+const config: TrainConfig = parsed.data;
+
+const explicit = new Set(
+  (Object.keys(o) as (keyof TrainConfig)[]).filter((k) => program.getOptionValueSource(k) === 'cli'),
+);
+
+// First Ctrl-C: finish the step, save a checkpoint, exit. Second: leave now (checkpoints are atomic).
+const abort = new AbortController();
+process.on('SIGINT', () => {
+  if (abort.signal.aborted) process.exit(130);
+  console.error('\ninterrupt: finishing this step and saving a checkpoint (Ctrl-C again to quit now)');
+  abort.abort();
+});
+
+try {
+  const r = await train(config, { signal: abort.signal, isTTY: process.stdout.isTTY === true, explicit });
+  const how = { finished: 'finished', 'time-limit': 'stopped at the time limit', interrupted: 'interrupted' }[r.status];
+  console.log(
+    `${how} at step ${r.step}${r.target ? `/${r.target}` : ''} after ${formatDuration(r.seconds)} on ${r.backend.name}` +
+      (r.last ? ` (D ${r.last.dLoss.toFixed(3)}, G ${r.last.gLoss.toFixed(3)})` : ''),
+  );
+  console.log(`run folder: ${config.out} (checkpoint/, samples/, metrics.jsonl, losses.svg)`);
+  if (r.status !== 'finished' && (r.target === null || r.step < r.target)) {
+    console.log(`resume with: npm run train -- --out ${config.out} --resume`);
+  }
+  process.exit(r.status === 'interrupted' ? 130 : 0);
+} catch (e) {
+  if (e instanceof TrainingError) {
+    console.error(`error: ${e.message}`);
+    process.exit(e.exitCode);
+  }
+  throw e;
+}

@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+
+/** One step's numbers, read back from the device once per step. */
+export interface StepStats {
+  dLoss: number;
+  gLoss: number;
+  /** Mean D(x) on real digits and mean D(G(z)) on fakes, as probabilities. */
+  dReal: number;
+  dFake: number;
+}
+
+export interface Batch {
+  real: tf.Tensor4D;
+  /** Class of each real digit, [batch, 1] (conditional presets only). */
+  realLabels: tf.Tensor2D | null;
+  noise: tf.Tensor2D;
+  /** Classes asked of the generator, [batch, 1] (conditional presets only). */
+  fakeLabels: tf.Tensor2D | null;
+}
+
+const variablesOf = (m: LayersModel): tf.Variable[] => m.trainableWeights.map((w) => w.read() as tf.Variable);
+
+function asList(out: tf.Tensor | tf.Tensor[] | SymbolicTensor | SymbolicTensor[]): tf.Tensor[] {
+  return (Array.isArray(out) ? out : [out]) as tf.Tensor[];
+}
+
+/**
+ * The non-saturating GAN objective (Goodfellow et al. 2014): D learns real → 1, fake → 0 with
+ * sigmoid cross-entropy on logits; G learns to make D say 1 on its fakes. Conditional presets add
+ * an auxiliary classifier (AC-GAN, Odena et al. 2017): D learns the class of real digits, G is
+ * rewarded when D reads the class it was asked for. Each Adam updates only its own network.
+ */
+export class GanTrainer {
+  private readonly gVars: tf.Variable[];
+  private readonly dVars: tf.Variable[];
+
+  constructor(
+    readonly generator: LayersModel,
+    readonly discriminator: LayersModel,
+    readonly gOptimizer: tf.Optimizer,
+    readonly dOptimizer: tf.Optimizer,
+    readonly classes: number,
+  ) {
+    this.gVars = variablesOf(generator);
+    this.dVars = variablesOf(discriminator);
+  }
+
+  private generate(b: Batch): tf.Tensor4D {
+    const inputs = b.fakeLabels ? [b.noise, b.fakeLabels] : b.noise;
+    return this.generator.apply(inputs, { training: true }) as tf.Tensor4D;
+  }
+
+  private classLoss(labels: tf.Tensor2D, logits: tf.Tensor): tf.Scalar {
+    const oneHot = tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), this.classes);
+    return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+  }
+
+  step(b: Batch): StepStats {
+    const stats = tf.tidy(() => {
+      const fake = this.generate(b);
+      let dReal: tf.Scalar | undefined;
+      let dFake: tf.Scalar | undefined;
+      const dLoss = this.dOptimizer.minimize(
+        () => {
+          const [realLogit, realClass] = asList(this.discriminator.apply(b.real, { training: true }));
+          const [fakeLogit] = asList(this.discriminator.apply(fake, { training: true }));
+          dReal = tf.keep(tf.mean(tf.sigmoid(realLogit)) as tf.Scalar);
+          dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogit)) as tf.Scalar);
+          let loss = tf.add(
+            tf.losses.sigmoidCrossEntropy(tf.onesLike(realLogit), realLogit),
+            tf.losses.sigmoidCrossEntropy(tf.zerosLike(fakeLogit), fakeLogit),
+          ) as tf.Scalar;
+          if (this.classes > 0 && b.realLabels) loss = tf.add(loss, this.classLoss(b.realLabels, realClass));
+          return loss;
+        },
+        true,
+        this.dVars,
+      );
+      const gLoss = this.gOptimizer.minimize(
+        () => {
+          const [fakeLogit, fakeClass] = asList(this.discriminator.apply(this.generate(b), { training: true }));
+          let loss = tf.losses.sigmoidCrossEntropy(tf.onesLike(fakeLogit), fakeLogit) as tf.Scalar;
+          if (this.classes > 0 && b.fakeLabels) loss = tf.add(loss, this.classLoss(b.fakeLabels, fakeClass));
+          return loss;
+        },
+        true,
+        this.gVars,
+      );
+      // One read-back per step: four scalars stacked. dReal/dFake were kept out of minimize's scope.
+      const out = tf.stack([dLoss!, gLoss!, dReal!, dFake!]);
+      tf.dispose([dReal!, dFake!]);
+      return out;
+    });
+    const [dLoss, gLoss, dReal, dFake] = stats.dataSync();
+    stats.dispose();
+    return { dLoss, gLoss, dReal, dFake };
+  }
+}

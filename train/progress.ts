@@ -1,0 +1,65 @@
+import cliProgress from 'cli-progress';
+import type { StepStats } from './gan.ts';
+
+export interface Progress {
+  update(step: number, total: number | null, stats: StepStats, stepsPerSec: number, etaSec: number | null): void;
+  /** A line that must not be garbled by the bar. */
+  log(line: string): void;
+  stop(): void;
+}
+
+export const formatDuration = (sec: number): string => {
+  if (!Number.isFinite(sec)) return '?';
+  const s = Math.max(0, Math.round(sec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
+};
+
+const fmt = (stats: StepStats) =>
+  `D ${stats.dLoss.toFixed(3)} G ${stats.gLoss.toFixed(3)} | D(x) ${stats.dReal.toFixed(2)} D(G(z)) ${stats.dFake.toFixed(2)}`;
+
+/** A live bar on a terminal; plain lines every `every` steps otherwise (CI logs, files). */
+export function createProgress(isTTY: boolean, every: number): Progress {
+  if (!isTTY) {
+    return {
+      update(step, total, stats, sps, eta) {
+        if (step % every !== 0 && step !== total) return;
+        const of = total === null ? '' : `/${total}`;
+        console.log(`step ${step}${of} | ${fmt(stats)} | ${sps.toFixed(2)} steps/s | ETA ${formatDuration(eta ?? Number.NaN)}`);
+      },
+      log: (line) => console.log(line),
+      stop() {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'step {value}/{total} |{bar}| {stats} | {speed} steps/s | ETA {etaText}',
+      hideCursor: true,
+      barsize: 24,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(step, total, stats, sps, eta) {
+      const payload = { stats: fmt(stats), speed: sps.toFixed(2), etaText: formatDuration(eta ?? Number.NaN) };
+      const t = total ?? Math.max(step, Math.round(step + (eta ?? 0) * sps));
+      if (!started) {
+        bar.start(t, step, payload);
+        started = true;
+      } else {
+        bar.setTotal(t);
+        bar.update(step, payload);
+      }
+    },
+    log(line) {
+      if (started) bar.stop();
+      console.log(line);
+      started = false;
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
