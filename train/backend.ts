@@ -61,12 +61,23 @@ async function useWasm(): Promise<BackendInfo> {
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
   const { registerWasmTrainingKernels } = await import('./kernels/wasm-training.ts');
   registerWasmTrainingKernels();
+  const { unsortedSegmentSumConfig } = await import('./kernels/unsorted-segment-sum.ts');
+  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel(unsortedSegmentSumConfig);
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   return { name: 'wasm', gpu: false, device: `WASM${simd ? ' SIMD' : ''}, 1 thread: ${cpuModel()}` };
 }
 
+/** Replaces tfjs-backend-cpu's ResizeNearestNeighborGrad, which is wrong for batch > 1. */
+export async function registerCpuFixes(): Promise<void> {
+  const { resizeNearestNeighborGradCpuConfig: fixed } = await import('./kernels/resize-nearest-grad-cpu.ts');
+  if (tf.getKernel(fixed.kernelName, 'cpu')?.kernelFunc === fixed.kernelFunc) return;
+  tf.unregisterKernel(fixed.kernelName, 'cpu');
+  tf.registerKernel(fixed);
+}
+
 async function useCpu(): Promise<BackendInfo> {
   await tf.setBackend('cpu');
+  await registerCpuFixes();
   return { name: 'cpu', gpu: false, device: `plain JS: ${cpuModel()}` };
 }
 

@@ -99,9 +99,8 @@ try {
   }
   process.exit(r.status === 'interrupted' ? 130 : 0);
 } catch (e) {
-  if (e instanceof TrainingError) {
-    console.error(`error: ${e.message}`);
-    process.exit(e.exitCode);
-  }
-  throw e;
+  // Never let an exception escape: the WASM runtime's own handler would print its whole source.
+  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+  if (process.env.DEBUG && e instanceof Error) console.error(e.stack);
+  process.exit(e instanceof TrainingError ? e.exitCode : 1);
 }

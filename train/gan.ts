@@ -19,7 +19,8 @@ export interface Batch {
   fakeLabels: tf.Tensor2D | null;
 }
 
-const variablesOf = (m: LayersModel): tf.Variable[] => m.trainableWeights.map((w) => w.read() as tf.Variable);
+export const variablesOf = (m: LayersModel): tf.Variable[] =>
+  m.trainableWeights.map((w) => w.read() as tf.Variable);
 
 function asList(out: tf.Tensor | tf.Tensor[] | SymbolicTensor | SymbolicTensor[]): tf.Tensor[] {
   return (Array.isArray(out) ? out : [out]) as tf.Tensor[];
@@ -32,8 +33,8 @@ function asList(out: tf.Tensor | tf.Tensor[] | SymbolicTensor | SymbolicTensor[]
  * rewarded when D reads the class it was asked for. Each Adam updates only its own network.
  */
 export class GanTrainer {
-  private readonly gVars: tf.Variable[];
-  private readonly dVars: tf.Variable[];
+  readonly gVars: tf.Variable[];
+  readonly dVars: tf.Variable[];
 
   constructor(
     readonly generator: LayersModel,
@@ -46,7 +47,8 @@ export class GanTrainer {
     this.dVars = variablesOf(discriminator);
   }
 
-  private generate(b: Batch): tf.Tensor4D {
+  /** G in training mode (BatchNorm on batch statistics, moving averages updated). */
+  generate(b: Batch): tf.Tensor4D {
     const inputs = b.fakeLabels ? [b.noise, b.fakeLabels] : b.noise;
     return this.generator.apply(inputs, { training: true }) as tf.Tensor4D;
   }
@@ -56,44 +58,64 @@ export class GanTrainer {
     return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
   }
 
-  step(b: Batch): StepStats {
-    const stats = tf.tidy(() => {
+  /** D's loss on a real batch and given fakes; also returns mean D(x) and D(G(z)). */
+  discriminatorLoss(b: Batch, fake: tf.Tensor4D): { loss: tf.Scalar; dReal: tf.Scalar; dFake: tf.Scalar } {
+    const [realLogit, realClass] = asList(this.discriminator.apply(b.real, { training: true }));
+    const [fakeLogit] = asList(this.discriminator.apply(fake, { training: true }));
+    let loss = tf.add(
+      tf.losses.sigmoidCrossEntropy(tf.onesLike(realLogit), realLogit),
+      tf.losses.sigmoidCrossEntropy(tf.zerosLike(fakeLogit), fakeLogit),
+    ) as tf.Scalar;
+    if (this.classes > 0 && b.realLabels) loss = tf.add(loss, this.classLoss(b.realLabels, realClass));
+    return {
+      loss,
+      dReal: tf.mean(tf.sigmoid(realLogit)) as tf.Scalar,
+      dFake: tf.mean(tf.sigmoid(fakeLogit)) as tf.Scalar,
+    };
+  }
+
+  /** G's non-saturating loss: -log D(G(z)) (+ the class it was asked for). */
+  generatorLoss(b: Batch): tf.Scalar {
+    const [fakeLogit, fakeClass] = asList(this.discriminator.apply(this.generate(b), { training: true }));
+    let loss = tf.losses.sigmoidCrossEntropy(tf.onesLike(fakeLogit), fakeLogit) as tf.Scalar;
+    if (this.classes > 0 && b.fakeLabels) loss = tf.add(loss, this.classLoss(b.fakeLabels, fakeClass));
+    return loss;
+  }
+
+  /** Updates D only. Fakes come from G without a gradient path back into G. */
+  dStep(b: Batch): tf.Tensor1D {
+    return tf.tidy(() => {
       const fake = this.generate(b);
       let dReal: tf.Scalar | undefined;
       let dFake: tf.Scalar | undefined;
-      const dLoss = this.dOptimizer.minimize(
+      const loss = this.dOptimizer.minimize(
         () => {
-          const [realLogit, realClass] = asList(this.discriminator.apply(b.real, { training: true }));
-          const [fakeLogit] = asList(this.discriminator.apply(fake, { training: true }));
-          dReal = tf.keep(tf.mean(tf.sigmoid(realLogit)) as tf.Scalar);
-          dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogit)) as tf.Scalar);
-          let loss = tf.add(
-            tf.losses.sigmoidCrossEntropy(tf.onesLike(realLogit), realLogit),
-            tf.losses.sigmoidCrossEntropy(tf.zerosLike(fakeLogit), fakeLogit),
-          ) as tf.Scalar;
-          if (this.classes > 0 && b.realLabels) loss = tf.add(loss, this.classLoss(b.realLabels, realClass));
-          return loss;
+          const r = this.discriminatorLoss(b, fake);
+          dReal = tf.keep(r.dReal);
+          dFake = tf.keep(r.dFake);
+          return r.loss;
         },
         true,
         this.dVars,
       );
-      const gLoss = this.gOptimizer.minimize(
-        () => {
-          const [fakeLogit, fakeClass] = asList(this.discriminator.apply(this.generate(b), { training: true }));
-          let loss = tf.losses.sigmoidCrossEntropy(tf.onesLike(fakeLogit), fakeLogit) as tf.Scalar;
-          if (this.classes > 0 && b.fakeLabels) loss = tf.add(loss, this.classLoss(b.fakeLabels, fakeClass));
-          return loss;
-        },
-        true,
-        this.gVars,
-      );
-      // One read-back per step: four scalars stacked. dReal/dFake were kept out of minimize's scope.
-      const out = tf.stack([dLoss!, gLoss!, dReal!, dFake!]);
+      const out = tf.stack([loss!, dReal!, dFake!]) as tf.Tensor1D;
       tf.dispose([dReal!, dFake!]);
       return out;
     });
-    const [dLoss, gLoss, dReal, dFake] = stats.dataSync();
-    stats.dispose();
+  }
+
+  /** Updates G only. */
+  gStep(b: Batch): tf.Scalar {
+    return tf.tidy(() => this.gOptimizer.minimize(() => this.generatorLoss(b), true, this.gVars)!);
+  }
+
+  step(b: Batch): StepStats {
+    const d = this.dStep(b);
+    const g = this.gStep(b);
+    // One read-back per step.
+    const both = tf.tidy(() => tf.concat([d, tf.reshape(g, [1])]));
+    const [dLoss, dReal, dFake, gLoss] = both.dataSync();
+    tf.dispose([d, g, both]);
     return { dLoss, gLoss, dReal, dFake };
   }
 }

@@ -15,7 +15,7 @@ import { RUN_IDENTITY, type TrainConfig, targetSteps } from './config.ts';
 import { loadMnist, PIXELS } from './data/mnist.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { type Batch, GanTrainer, type StepStats } from './gan.ts';
-import { getPreset } from './models/presets.ts';
+import { getPreset, type Preset } from './models/presets.ts';
 import { createProgress } from './progress.ts';
 import { Rng, type RngState } from './rng.ts';
 import { gridPng } from './samples.ts';
@@ -49,6 +49,24 @@ export interface TrainOptions {
 }
 
 const SAMPLE_COLS = 8;
+
+/** The fixed noise (and classes) of a run's sample grids: 8×8, or one row of 8 per class. */
+export function sampleInputs(
+  preset: Preset,
+  seed: number,
+): { noise: tf.Tensor2D; labels: tf.Tensor2D | null; rows: number } {
+  const rows = preset.classes > 0 ? preset.classes : SAMPLE_COLS;
+  const n = rows * SAMPLE_COLS;
+  const noise = tf.tensor2d(new Rng(seed + 0x5eed).normals(n * preset.latentDim), [n, preset.latentDim]);
+  const labels =
+    preset.classes > 0
+      ? tf.tensor2d(
+          Array.from({ length: n }, (_, i) => Math.floor(i / SAMPLE_COLS)),
+          [n, 1],
+        )
+      : null;
+  return { noise, labels, rows };
+}
 
 export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<RunResult> {
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -104,19 +122,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   );
 
   // ---- fixed inputs for sample grids (one row per class when conditional)
-  const sampleRows = preset.classes > 0 ? preset.classes : SAMPLE_COLS;
-  const sampleRng = new Rng(run.seed + 0x5eed);
-  const fixedNoise = tf.tensor2d(sampleRng.normals(sampleRows * SAMPLE_COLS * preset.latentDim), [
-    sampleRows * SAMPLE_COLS,
-    preset.latentDim,
-  ]);
-  const fixedLabels =
-    preset.classes > 0
-      ? tf.tensor2d(Array.from({ length: sampleRows * SAMPLE_COLS }, (_, i) => Math.floor(i / SAMPLE_COLS)), [
-          sampleRows * SAMPLE_COLS,
-          1,
-        ])
-      : null;
+  const { noise: fixedNoise, labels: fixedLabels, rows: sampleRows } = sampleInputs(preset, run.seed);
   const writeSamples = (atStep: number) => {
     const images = tf.tidy(() =>
       (generator.predict(fixedLabels ? [fixedNoise, fixedLabels] : fixedNoise) as tf.Tensor).dataSync<'float32'>(),
