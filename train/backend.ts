@@ -51,7 +51,11 @@ async function useTensorflow(log: (line: string) => void): Promise<BackendInfo |
           '!!! It needs CUDA 11.x and cuDNN 8 (libtensorflow 2.9.1); with CUDA 12 it silently falls back to the CPU.',
       );
     }
-    return { name: 'tensorflow', gpu, device: gpu ? 'GPU (CUDA, libtensorflow)' : `CPU via libtensorflow: ${cpuModel()}` };
+    return {
+      name: 'tensorflow',
+      gpu,
+      device: gpu ? 'GPU (CUDA, libtensorflow)' : `CPU via libtensorflow: ${cpuModel()}`,
+    };
   }
   return null;
 }
@@ -61,8 +65,6 @@ async function useWasm(): Promise<BackendInfo> {
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
   const { registerWasmTrainingKernels } = await import('./kernels/wasm-training.ts');
   registerWasmTrainingKernels();
-  const { unsortedSegmentSumConfig } = await import('./kernels/unsorted-segment-sum.ts');
-  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel(unsortedSegmentSumConfig);
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   return { name: 'wasm', gpu: false, device: `WASM${simd ? ' SIMD' : ''}, 1 thread: ${cpuModel()}` };
 }
@@ -96,7 +98,9 @@ export async function selectBackend(
   if (choice === 'auto' || choice === 'tensorflow') {
     info = await useTensorflow(log);
     if (!info && choice === 'tensorflow') {
-      throw new Error('--backend tensorflow: neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded');
+      throw new Error(
+        '--backend tensorflow: neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded',
+      );
     }
   }
   if (!info && choice === 'wasm') info = await useWasm();

@@ -33,6 +33,8 @@ const stateSchema = z.object({
     gOptimizer: z.array(tensorSpec),
     dOptimizer: z.array(tensorSpec),
   }),
+  /** Adam's running β₁ᵗ, β₂ᵗ per optimizer (see adamPowers). */
+  adamPowers: z.object({ g: z.array(z.number()), d: z.array(z.number()) }),
   weightsBytes: z.number().int().nonnegative(),
   weightsSha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
@@ -53,12 +55,23 @@ export class CheckpointError extends Error {
   }
 }
 
+/**
+ * tfjs's Adam keeps β₁ᵗ and β₂ᵗ as running products, but setWeights recomputes them with pow, which
+ * differs in the last bits; a resumed run would then drift from an uninterrupted one. So they are
+ * saved and restored as they are (private fields of tfjs-core's AdamOptimizer).
+ */
+function adamPowers(opt: tf.Optimizer): tf.Variable[] {
+  const o = opt as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  return o.accBeta1 && o.accBeta2 ? [o.accBeta1, o.accBeta2] : [];
+}
+
 interface Named {
   name: string;
   tensor: tf.Tensor;
 }
 
-const modelTensors = (m: LayersModel): Named[] => m.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
+const modelTensors = (m: LayersModel): Named[] =>
+  m.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
 
 async function collect(s: TrainingState): Promise<Record<keyof Sections, Named[]>> {
   return {
@@ -72,14 +85,22 @@ async function collect(s: TrainingState): Promise<Record<keyof Sections, Named[]
 export async function saveCheckpoint(
   outDir: string,
   s: TrainingState,
-  meta: { step: number; config: Record<string, unknown>; rng: unknown; backend: string; device: string; seconds: number },
+  meta: {
+    step: number;
+    config: Record<string, unknown>;
+    rng: unknown;
+    backend: string;
+    device: string;
+    seconds: number;
+  },
 ): Promise<void> {
   const all = await collect(s);
   const parts: Uint8Array[] = [];
   const sections = {} as Sections;
   for (const key of Object.keys(all) as (keyof Sections)[]) {
     sections[key] = all[key].map(({ name, tensor }) => {
-      parts.push(new Uint8Array(tensor.dataSync<'float32'>().slice().buffer));
+      // Everything is stored as float32 (Adam's step counter is an int32 scalar; small ints are exact).
+      parts.push(new Uint8Array(Float32Array.from(tensor.dataSync()).buffer));
       return { name, shape: tensor.shape };
     });
   }
@@ -94,6 +115,10 @@ export async function saveCheckpoint(
     device: meta.device,
     seconds: meta.seconds,
     sections,
+    adamPowers: {
+      g: adamPowers(s.gOptimizer).map((v) => v.dataSync()[0]),
+      d: adamPowers(s.dOptimizer).map((v) => v.dataSync()[0]),
+    },
     weightsBytes: weights.length,
     weightsSha256: createHash('sha256').update(weights).digest('hex'),
   };
@@ -120,10 +145,17 @@ export async function saveCheckpoint(
   rmSync(previous, { recursive: true, force: true });
 }
 
+export interface StoredTensor {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+/** A verified checkpoint, as plain arrays (no tensors until it is restored into models). */
 export interface LoadedCheckpoint {
   state: CheckpointState;
   dir: string;
-  tensors: Record<keyof Sections, Named[]>;
+  tensors: Record<keyof Sections, StoredTensor[]>;
 }
 
 function readCheckpointDir(dir: string): LoadedCheckpoint {
@@ -150,16 +182,17 @@ function readCheckpointDir(dir: string): LoadedCheckpoint {
   }
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   let offset = 0;
-  const tensors = {} as Record<keyof Sections, Named[]>;
+  const tensors = {} as Record<keyof Sections, StoredTensor[]>;
   for (const key of Object.keys(state.sections) as (keyof Sections)[]) {
     tensors[key] = state.sections[key].map(({ name, shape }) => {
       const size = shape.reduce((a, b) => a * b, 1);
       const values = floats.subarray(offset, offset + size);
       offset += size;
-      return { name, tensor: tf.tensor(values, shape, 'float32') };
+      return { name, shape, values };
     });
   }
-  if (offset * 4 !== bytes.length) throw new CheckpointError(dir, 'weights.bin size does not match its tensor list');
+  if (offset * 4 !== bytes.length)
+    throw new CheckpointError(dir, 'weights.bin size does not match its tensor list');
   return { state, dir, tensors };
 }
 
@@ -175,19 +208,22 @@ export function readCheckpoint(outDir: string): LoadedCheckpoint | null {
   return null;
 }
 
-function checkShapes(dir: string, what: string, expected: tf.Tensor[], got: Named[]): void {
+function checkShapes(dir: string, what: string, expected: tf.Tensor[], got: StoredTensor[]): void {
   if (expected.length !== got.length) {
     throw new CheckpointError(dir, `${what} has ${got.length} tensors, this preset's has ${expected.length}`);
   }
   expected.forEach((t, i) => {
-    if (t.shape.join('x') !== got[i].tensor.shape.join('x')) {
+    if (t.shape.join('x') !== got[i].shape.join('x')) {
       throw new CheckpointError(
         dir,
-        `${what} tensor ${got[i].name} is ${got[i].tensor.shape.join('x')}, expected ${t.shape.join('x')}`,
+        `${what} tensor ${got[i].name} is ${got[i].shape.join('x')}, expected ${t.shape.join('x')}`,
       );
     }
   });
 }
+
+const toTensors = (list: StoredTensor[]): Named[] =>
+  list.map(({ name, shape, values }) => ({ name, tensor: tf.tensor(values, shape, 'float32') }));
 
 /** Puts a loaded checkpoint's weights and optimizer state into freshly built models and optimizers. */
 export async function restoreCheckpoint(ckpt: LoadedCheckpoint, s: TrainingState): Promise<void> {
@@ -196,15 +232,26 @@ export async function restoreCheckpoint(ckpt: LoadedCheckpoint, s: TrainingState
     ['generator', s.generator],
     ['discriminator', s.discriminator],
   ] as const) {
-    const current = m.weights.map((w) => w.read());
-    checkShapes(dir, what, current, tensors[what]);
-    m.setWeights(tensors[what].map((n) => n.tensor));
+    checkShapes(
+      dir,
+      what,
+      m.weights.map((w) => w.read()),
+      tensors[what],
+    );
+    const values = toTensors(tensors[what]);
+    m.setWeights(values.map((n) => n.tensor));
+    tf.dispose(values.map((n) => n.tensor));
   }
   // Adam's state is index-aligned with the variable list it was minimising: same preset, same order.
-  await s.gOptimizer.setWeights(tensors.gOptimizer);
-  await s.dOptimizer.setWeights(tensors.dOptimizer);
-}
-
-export function disposeCheckpoint(ckpt: LoadedCheckpoint): void {
-  for (const list of Object.values(ckpt.tensors)) tf.dispose(list.map((n) => n.tensor));
+  for (const [opt, list, powers] of [
+    [s.gOptimizer, tensors.gOptimizer, ckpt.state.adamPowers.g],
+    [s.dOptimizer, tensors.dOptimizer, ckpt.state.adamPowers.d],
+  ] as const) {
+    const values = toTensors(list);
+    await opt.setWeights(values);
+    tf.dispose(values.map((n) => n.tensor));
+    adamPowers(opt).forEach((v, i) => {
+      if (powers[i] !== undefined) tf.tidy(() => v.assign(tf.scalar(powers[i])));
+    });
+  }
 }

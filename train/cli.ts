@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS } from './backend.ts';
 import { DEFAULT_STEPS, DEFAULTS, type TrainConfig, trainConfigSchema } from './config.ts';
@@ -6,7 +7,8 @@ import { formatDuration } from './progress.ts';
 import { TrainingError, train } from './train.ts';
 
 const int = (name: string) => (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got '${v}'`);
+  if (!/^\d+$/.test(v) || Number(v) <= 0)
+    throw new InvalidArgumentError(`${name} must be a positive integer, got '${v}'`);
   return Number(v);
 };
 const positive = (name: string) => (v: string) => {
@@ -21,12 +23,19 @@ const seedArg = (v: string) => {
   return Number(v);
 };
 
+// Before any tensor exists: no "install tfjs-node" banner, no per-op debug checks.
+tf.env().set('PROD', true);
+
 const program: Command = new Command('npm run train --')
   .description(
     'Train a GAN on the MNIST digits. Writes metrics.jsonl, losses.svg, samples/ and an atomic checkpoint/ into --out.',
   )
   .addOption(new Option('--preset <name>', 'architecture').choices(PRESETS).default(DEFAULTS.preset))
-  .option('--steps <n>', `stop after n steps (default ${DEFAULT_STEPS} if no other limit is given)`, int('--steps'))
+  .option(
+    '--steps <n>',
+    `stop after n steps (default ${DEFAULT_STEPS} if no other limit is given)`,
+    int('--steps'),
+  )
   .option('--epochs <n>', 'stop after n passes over the data', positive('--epochs'))
   .option('--max-minutes <n>', 'stop after n minutes of training', positive('--max-minutes'))
   .option('--batch-size <n>', 'digits per step', int('--batch-size'), DEFAULTS.batchSize)
@@ -39,8 +48,17 @@ const program: Command = new Command('npm run train --')
   .option('--require-gpu', 'fail unless training runs on a GPU', false)
   .option('--log-every <n>', 'steps between metric lines', int('--log-every'), DEFAULTS.logEvery)
   .option('--sample-every <n>', 'steps between sample grids', int('--sample-every'), DEFAULTS.sampleEvery)
-  .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every'), DEFAULTS.checkpointEvery)
-  .option('--train-digits <n>', 'use only the first n training digits (quick experiments)', int('--train-digits'))
+  .option(
+    '--checkpoint-every <n>',
+    'steps between checkpoints',
+    int('--checkpoint-every'),
+    DEFAULTS.checkpointEvery,
+  )
+  .option(
+    '--train-digits <n>',
+    'use only the first n training digits (quick experiments)',
+    int('--train-digits'),
+  )
   .showHelpAfterError('(run with --help for usage)');
 
 program.parse(process.argv);
@@ -88,7 +106,9 @@ process.on('SIGINT', () => {
 
 try {
   const r = await train(config, { signal: abort.signal, isTTY: process.stdout.isTTY === true, explicit });
-  const how = { finished: 'finished', 'time-limit': 'stopped at the time limit', interrupted: 'interrupted' }[r.status];
+  const how = { finished: 'finished', 'time-limit': 'stopped at the time limit', interrupted: 'interrupted' }[
+    r.status
+  ];
   console.log(
     `${how} at step ${r.step}${r.target ? `/${r.target}` : ''} after ${formatDuration(r.seconds)} on ${r.backend.name}` +
       (r.last ? ` (D ${r.last.dLoss.toFixed(3)}, G ${r.last.gLoss.toFixed(3)})` : ''),

@@ -2,7 +2,13 @@ import cliProgress from 'cli-progress';
 import type { StepStats } from './gan.ts';
 
 export interface Progress {
-  update(step: number, total: number | null, stats: StepStats, stepsPerSec: number, etaSec: number | null): void;
+  update(
+    step: number,
+    total: number | null,
+    stats: StepStats,
+    stepsPerSec: number,
+    etaSec: number | null,
+  ): void;
   /** A line that must not be garbled by the bar. */
   log(line: string): void;
   stop(): void;
@@ -26,7 +32,9 @@ export function createProgress(isTTY: boolean, every: number): Progress {
       update(step, total, stats, sps, eta) {
         if (step % every !== 0 && step !== total) return;
         const of = total === null ? '' : `/${total}`;
-        console.log(`step ${step}${of} | ${fmt(stats)} | ${sps.toFixed(2)} steps/s | ETA ${formatDuration(eta ?? Number.NaN)}`);
+        console.log(
+          `step ${step}${of} | ${fmt(stats)} | ${sps.toFixed(2)} steps/s | ETA ${formatDuration(eta ?? Number.NaN)}`,
+        );
       },
       log: (line) => console.log(line),
       stop() {},
@@ -43,7 +51,11 @@ export function createProgress(isTTY: boolean, every: number): Progress {
   let started = false;
   return {
     update(step, total, stats, sps, eta) {
-      const payload = { stats: fmt(stats), speed: sps.toFixed(2), etaText: formatDuration(eta ?? Number.NaN) };
+      const payload = {
+        stats: fmt(stats),
+        speed: sps.toFixed(2),
+        etaText: formatDuration(eta ?? Number.NaN),
+      };
       const t = total ?? Math.max(step, Math.round(step + (eta ?? 0) * sps));
       if (!started) {
         bar.start(t, step, payload);

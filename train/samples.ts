@@ -24,7 +24,8 @@ export function gridPng(images: Float32Array, rows: number, cols: number, scale 
           const byte = Math.max(0, Math.min(255, Math.round((v + 1) * 127.5)));
           const px = (GAP + c * (SIZE + GAP) + x) * scale;
           const py = (GAP + r * (SIZE + GAP) + y) * scale;
-          for (let dy = 0; dy < scale; dy++) gray.fill(byte, (py + dy) * width + px, (py + dy) * width + px + scale);
+          for (let dy = 0; dy < scale; dy++)
+            gray.fill(byte, (py + dy) * width + px, (py + dy) * width + px + scale);
         }
       }
     }

@@ -6,7 +6,6 @@ import { lossChartSvg } from './chart.ts';
 import {
   CHECKPOINT,
   type CheckpointState,
-  disposeCheckpoint,
   readCheckpoint,
   restoreCheckpoint,
   saveCheckpoint,
@@ -76,7 +75,10 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   // ---- resume or fresh start: never silently overwrite or mix runs
   const ckpt = readCheckpoint(out);
   if (ckpt && !config.resume) {
-    throw new TrainingError(`${out} already holds a run (step ${ckpt.state.step}); pass --resume or another --out`, 2);
+    throw new TrainingError(
+      `${out} already holds a run (step ${ckpt.state.step}); pass --resume or another --out`,
+      2,
+    );
   }
   if (!ckpt && config.resume) throw new TrainingError(`--resume: no checkpoint in ${out}`, 2);
   let run = config;
@@ -89,7 +91,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   const mnist = loadMnist('train');
   const count = run.trainDigits ?? mnist.count;
   const stepsPerEpoch = Math.floor(count / run.batchSize);
-  if (stepsPerEpoch < 1) throw new TrainingError(`--batch-size ${run.batchSize} exceeds the ${count} digits`, 2);
+  if (stepsPerEpoch < 1)
+    throw new TrainingError(`--batch-size ${run.batchSize} exceeds the ${count} digits`, 2);
   const target = targetSteps(run, stepsPerEpoch);
 
   // ---- models and optimizers; all randomness from one seeded stream
@@ -107,7 +110,6 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   let secondsBefore = 0;
   if (ckpt) {
     await restoreCheckpoint(ckpt, state);
-    disposeCheckpoint(ckpt);
     step = ckpt.state.step;
     secondsBefore = ckpt.state.seconds;
     rng = new Rng(ckpt.state.rng as RngState);
@@ -125,7 +127,9 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   const { noise: fixedNoise, labels: fixedLabels, rows: sampleRows } = sampleInputs(preset, run.seed);
   const writeSamples = (atStep: number) => {
     const images = tf.tidy(() =>
-      (generator.predict(fixedLabels ? [fixedNoise, fixedLabels] : fixedNoise) as tf.Tensor).dataSync<'float32'>(),
+      (
+        generator.predict(fixedLabels ? [fixedNoise, fixedLabels] : fixedNoise) as tf.Tensor
+      ).dataSync<'float32'>(),
     );
     const name = `step-${String(atStep).padStart(6, '0')}.png`;
     writeFileAtomic(join(out, 'samples', name), gridPng(images, sampleRows, SAMPLE_COLS));
@@ -219,7 +223,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       // Lets signal handlers run between steps.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    if (window.length) appendMetrics(out, step, stepsPerEpoch, window.splice(0), 0, secondsBefore + elapsed());
+    if (window.length)
+      appendMetrics(out, step, stepsPerEpoch, window.splice(0), 0, secondsBefore + elapsed());
     if (step > 0) writeSamples(step);
     if (step !== lastSaved || !existsSync(join(out, CHECKPOINT))) await save();
   } finally {
@@ -229,7 +234,13 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   return { status, step, target, seconds: secondsBefore + elapsed(), backend, last };
 }
 
-function eta(c: TrainConfig, target: number | null, step: number, sps: number, elapsedSec: number): number | null {
+function eta(
+  c: TrainConfig,
+  target: number | null,
+  step: number,
+  sps: number,
+  elapsedSec: number,
+): number | null {
   const byTime = c.maxMinutes !== null ? c.maxMinutes * 60 - elapsedSec : Number.POSITIVE_INFINITY;
   const bySteps = target !== null && sps > 0 ? (target - step) / sps : Number.POSITIVE_INFINITY;
   const e = Math.min(byTime, bySteps);
@@ -237,7 +248,11 @@ function eta(c: TrainConfig, target: number | null, step: number, sps: number, e
 }
 
 /** A resumed run keeps the checkpoint's identity; only the budget and outputs may change. */
-function resumedConfig(cli: TrainConfig, saved: CheckpointState, explicit: ReadonlySet<keyof TrainConfig>): TrainConfig {
+function resumedConfig(
+  cli: TrainConfig,
+  saved: CheckpointState,
+  explicit: ReadonlySet<keyof TrainConfig>,
+): TrainConfig {
   const prev = saved.config as TrainConfig;
   for (const key of RUN_IDENTITY) {
     if (explicit.has(key) && cli[key] !== prev[key]) {
@@ -277,7 +292,10 @@ function appendMetrics(
   const file = join(out, 'metrics.jsonl');
   appendFileSync(file, `${JSON.stringify(line)}\n`);
   const points = readMetrics(out);
-  writeFileAtomic(join(out, 'losses.svg'), lossChartSvg(points, `GAN losses (mean per ${window.length} steps)`));
+  writeFileAtomic(
+    join(out, 'losses.svg'),
+    lossChartSvg(points, `GAN losses (mean per ${window.length} steps)`),
+  );
 }
 
 export function readMetrics(out: string): { step: number; dLoss: number; gLoss: number }[] {

@@ -34,7 +34,12 @@ const batch = () => {
     real: tf.tensor4d(real, [batchSize, 28, 28, 1]),
     realLabels: cond ? tf.tensor2d(labels, [batchSize, 1]) : null,
     noise: tf.tensor2d(rng.normals(batchSize * preset.latentDim), [batchSize, preset.latentDim]),
-    fakeLabels: cond ? tf.tensor2d(labels.map(() => rng.int(10)), [batchSize, 1]) : null,
+    fakeLabels: cond
+      ? tf.tensor2d(
+          labels.map(() => rng.int(10)),
+          [batchSize, 1],
+        )
+      : null,
   };
 };
 const run = () => {

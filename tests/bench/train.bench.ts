@@ -32,8 +32,14 @@ const measure = (preset: string, backend: string, warmup: number, steps: string)
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Timing;
 };
 
-console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`batch ${batch}; wasm: 2 warm-up + ${values.steps} timed steps; cpu: ${values['cpu-steps']} timed step(s), no warm-up\n`);
+console.log(
+  `machine: ${cpus()[0]?.model} x${cpus().length}, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `batch ${batch}; wasm: 2 warm-up + ${values.steps} timed steps; cpu: ${values['cpu-steps']} timed step(s), no warm-up\n`,
+);
 const rows: string[][] = [];
 for (const preset of presets) {
   const wasm = measure(preset, 'wasm', 2, values.steps);
@@ -42,7 +48,14 @@ for (const preset of presets) {
   process.stderr.write(`  ${preset} cpu: ${(cpu.steps / cpu.seconds).toFixed(4)} steps/s\n`);
   const w = wasm.steps / wasm.seconds;
   const c = cpu.steps / cpu.seconds;
-  rows.push([preset, w.toFixed(3), (1000 / w).toFixed(0), c.toFixed(4), (1000 / c).toFixed(0), `${(w / c).toFixed(0)}x`]);
+  rows.push([
+    preset,
+    w.toFixed(3),
+    (1000 / w).toFixed(0),
+    c.toFixed(4),
+    (1000 / c).toFixed(0),
+    `${(w / c).toFixed(0)}x`,
+  ]);
 }
 const head = ['preset', 'wasm steps/s', 'wasm ms/step', 'cpu steps/s', 'cpu ms/step', 'wasm / cpu'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -50,4 +63,8 @@ const fmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | 
 console.log(fmt(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(fmt(r));
-console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\nload average after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

@@ -15,7 +15,7 @@ describe('cpu ResizeNearestNeighborGrad (fixed)', () => {
   it('is the adjoint of the forward resize for batch > 1, every mode', async () => {
     await tf.setBackend('cpu');
     await registerCpuFixes();
-    const cases: [number[], [number, number], boolean, boolean][] = [
+    const cases: [[number, number, number, number], [number, number], boolean, boolean][] = [
       [[3, 7, 7, 5], [14, 14], false, false],
       [[2, 5, 6, 3], [11, 13], false, false],
       [[2, 5, 6, 3], [11, 13], true, false],
@@ -24,7 +24,8 @@ describe('cpu ResizeNearestNeighborGrad (fixed)', () => {
     for (const [shape, size, alignCorners, halfPixel] of cases) {
       const x = tf.randomNormal(shape, 0, 1, 'float32', 1) as tf.Tensor4D;
       const dy = tf.randomNormal([shape[0], ...size, shape[3]], 0, 1, 'float32', 2);
-      const f = (a: tf.Tensor4D) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a, size, alignCorners, halfPixel), dy));
+      const f = (a: tf.Tensor) =>
+        tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, size, alignCorners, halfPixel), dy));
       // <dy, R x> = <Rᵀ dy, x> for the linear resize R, and Rᵀ dy is the gradient.
       const g = tf.grad(f)(x);
       const lhs = f(x).dataSync()[0];
@@ -48,7 +49,10 @@ describe('wasm UnsortedSegmentSum', () => {
     const table = tf.randomNormal([10, 16], 0, 1, 'float32', 4);
     const idx = tf.tensor1d([3, 3, 9, 0, 7], 'int32');
     const w = tf.randomNormal([5, 16], 0, 1, 'float32', 5);
-    const embGrad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, idx), w)))(table).dataSync().slice();
+    const embGrad = tf
+      .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, idx), w)))(table)
+      .dataSync()
+      .slice();
     return { seg, embGrad };
   };
   it('matches cpu, drops out-of-range ids, and gives the Embedding gradient', async () => {

@@ -40,11 +40,17 @@ function realBatch(preset: Preset, rng: Rng, size: number): Batch {
     real: tf.tensor4d(real, [size, 28, 28, 1]),
     realLabels: cond ? tf.tensor2d(labels, [size, 1]) : null,
     noise: tf.tensor2d(rng.normals(size * preset.latentDim), [size, preset.latentDim]),
-    fakeLabels: cond ? tf.tensor2d(labels.map(() => rng.int(10)), [size, 1]) : null,
+    fakeLabels: cond
+      ? tf.tensor2d(
+          labels.map(() => rng.int(10)),
+          [size, 1],
+        )
+      : null,
   };
 }
-const disposeBatch = (b: Batch) => tf.dispose([b.real, b.realLabels, b.noise, b.fakeLabels].filter((t) => t !== null));
-const snapshot = (vars: tf.Variable[]) => vars.map((v) => v.dataSync().slice());
+const disposeBatch = (b: Batch) =>
+  tf.dispose([b.real, b.realLabels, b.noise, b.fakeLabels].filter((t) => t !== null));
+const snapshot = (vars: tf.Variable[]) => vars.map((v) => v.dataSync<'float32'>().slice());
 const changed = (before: Float32Array[], vars: tf.Variable[]) =>
   vars.map((v, i) => v.dataSync().some((x, j) => x !== before[i][j]));
 
@@ -89,7 +95,9 @@ describe('the objective', () => {
     const logits = (x: tf.Tensor) => trainer.discriminator.apply(x, { training: true }) as tf.Tensor;
     const expectedD = tf.tidy(() => {
       const fake = trainer.generator.apply(b.noise, { training: true }) as tf.Tensor;
-      return tf.add(tf.mean(tf.softplus(tf.neg(logits(b.real)))), tf.mean(tf.softplus(logits(fake)))).dataSync()[0];
+      return tf
+        .add(tf.mean(tf.softplus(tf.neg(logits(b.real)))), tf.mean(tf.softplus(logits(fake))))
+        .dataSync()[0];
     });
     const d = trainer.dStep(b);
     const [dLoss, dReal, dFake] = d.dataSync();

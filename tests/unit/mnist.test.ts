@@ -31,7 +31,12 @@ describe('MNIST loader', () => {
   describe('corrupted copies give one clear error naming the file and the problem', () => {
     let dir: string;
     const src = defaultMnistDir();
-    const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+    const files = [
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+    ];
     beforeEach(() => {
       dir = mkdtempSync(join(tmpdir(), 'mnist-'));
       for (const f of files) copyFileSync(join(src, f), join(dir, f));
@@ -58,7 +63,9 @@ describe('MNIST loader', () => {
     });
     it('wrong magic (labels file where images belong)', () => {
       copyFileSync(join(src, 't10k-labels-idx1-ubyte'), join(dir, 't10k-images-idx3-ubyte'));
-      expect(() => loadMnist('test', dir)).toThrow('t10k-images-idx3-ubyte: bad magic number 0x00000801, expected 0x00000803');
+      expect(() => loadMnist('test', dir)).toThrow(
+        't10k-images-idx3-ubyte: bad magic number 0x00000801, expected 0x00000803',
+      );
     });
     it('trailing bytes', () => {
       mutate('train-labels-idx1-ubyte', (b) => Buffer.concat([b, Buffer.from([1, 2, 3])]));
@@ -71,7 +78,9 @@ describe('MNIST loader', () => {
         c.writeUInt32BE(Math.floor((b.length - 16) / 10000 / 27), 12);
         return c.subarray(0, 16 + 10000 * 27 * c.readUInt32BE(12));
       });
-      expect(() => loadMnist('test', dir)).toThrow(/t10k-images-idx3-ubyte: images are 27x\d+, expected 28x28/);
+      expect(() => loadMnist('test', dir)).toThrow(
+        /t10k-images-idx3-ubyte: images are 27x\d+, expected 28x28/,
+      );
     });
     it('label count does not match image count', () => {
       mutate('t10k-labels-idx1-ubyte', (b) => {
@@ -89,7 +98,9 @@ describe('MNIST loader', () => {
         c[8 + 42] = 11;
         return c;
       });
-      expect(() => loadMnist('test', dir)).toThrow('t10k-labels-idx1-ubyte: label 11 at index 42 is not a digit 0-9');
+      expect(() => loadMnist('test', dir)).toThrow(
+        't10k-labels-idx1-ubyte: label 11 at index 42 is not a digit 0-9',
+      );
     });
     it('missing file', () => {
       rmSync(join(dir, 't10k-labels-idx1-ubyte'));

@@ -45,13 +45,13 @@ function stepGradients(name: PresetName): Grads {
   const weights = trainer.generator
     .getWeights()
     .concat(trainer.discriminator.getWeights())
-    .map((w) => w.dataSync().slice());
+    .map((w) => w.dataSync<'float32'>().slice());
   const fake = trainer.generate(batch);
   const d = tf.variableGrads(() => trainer.discriminatorLoss(batch, fake).loss, trainer.dVars);
   const g = tf.variableGrads(() => trainer.generatorLoss(batch), trainer.gVars);
   const out = {
-    d: trainer.dVars.map((v) => d.grads[v.name].dataSync().slice()),
-    g: trainer.gVars.map((v) => g.grads[v.name].dataSync().slice()),
+    d: trainer.dVars.map((v) => d.grads[v.name].dataSync<'float32'>().slice()),
+    g: trainer.gVars.map((v) => g.grads[v.name].dataSync<'float32'>().slice()),
     weights,
   };
   tf.dispose([fake, d.value, g.value, ...Object.values(d.grads), ...Object.values(g.grads)]);
@@ -78,8 +78,11 @@ describe('whole-step gradients: wasm (project kernels) vs stock cpu', () => {
     await selectBackend('wasm', false, () => {});
     const wasm = stepGradients(name);
     // Same seeded initialisation on both backends.
-    wasm.weights.forEach((w, i) => expect(relError(w, cpu.weights[i])).toBe(0));
-    const errors = [...wasm.d.map((x, i) => relError(x, cpu.d[i])), ...wasm.g.map((x, i) => relError(x, cpu.g[i]))];
+    expect(wasm.weights.map((w, i) => relError(w, cpu.weights[i]))).toEqual(cpu.weights.map(() => 0));
+    const errors = [
+      ...wasm.d.map((x, i) => relError(x, cpu.d[i])),
+      ...wasm.g.map((x, i) => relError(x, cpu.g[i])),
+    ];
     expect(errors.length).toBeGreaterThan(4);
     // Every gradient is non-trivial on cpu, and wasm matches it.
     for (const gr of [...cpu.d, ...cpu.g]) expect(gr.some((v) => v !== 0)).toBe(true);

@@ -36,7 +36,10 @@ function header(file: string, bytes: Uint8Array, words: number, magic: number): 
   const values = Array.from({ length: words }, (_, i) => view.getUint32(i * 4, false));
   if (values[0] !== magic) {
     const got = `0x${values[0].toString(16).padStart(8, '0')}`;
-    throw new IdxFormatError(file, `bad magic number ${got}, expected 0x${magic.toString(16).padStart(8, '0')}`);
+    throw new IdxFormatError(
+      file,
+      `bad magic number ${got}, expected 0x${magic.toString(16).padStart(8, '0')}`,
+    );
   }
   return values;
 }

@@ -35,11 +35,17 @@ export function loadMnist(split: Split, dir = defaultMnistDir()): MnistSplit {
     throw new IdxFormatError(imagesFile, `images are ${img.rows}x${img.cols}, expected 28x28`);
   }
   if (img.count !== spec.count) {
-    throw new IdxFormatError(imagesFile, `holds ${img.count} images, expected ${spec.count} for MNIST ${split}`);
+    throw new IdxFormatError(
+      imagesFile,
+      `holds ${img.count} images, expected ${spec.count} for MNIST ${split}`,
+    );
   }
   const labels = readIdxLabels(labelsFile);
   if (labels.length !== img.count) {
-    throw new IdxFormatError(labelsFile, `holds ${labels.length} labels but the images file holds ${img.count}`);
+    throw new IdxFormatError(
+      labelsFile,
+      `holds ${labels.length} labels but the images file holds ${img.count}`,
+    );
   }
   const images = new Float32Array(img.pixels.length);
   for (let i = 0; i < images.length; i++) images[i] = img.pixels[i] / 127.5 - 1;

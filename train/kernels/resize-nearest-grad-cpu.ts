@@ -35,8 +35,12 @@ const resizeNearestNeighborGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const [, outH, outW] = dy.shape;
   const dyValues = cpu.data.get(dy.dataId).values as Float32Array;
   const dx = new Float32Array(batch * inH * inW * depth);
-  const rows = Array.from({ length: outH }, (_, r) => nearestSource(r, inH, outH, alignCorners, !!halfPixelCenters));
-  const cols = Array.from({ length: outW }, (_, c) => nearestSource(c, inW, outW, alignCorners, !!halfPixelCenters));
+  const rows = Array.from({ length: outH }, (_, r) =>
+    nearestSource(r, inH, outH, alignCorners, !!halfPixelCenters),
+  );
+  const cols = Array.from({ length: outW }, (_, c) =>
+    nearestSource(c, inW, outW, alignCorners, !!halfPixelCenters),
+  );
   let o = 0;
   for (let b = 0; b < batch; b++) {
     for (let r = 0; r < outH; r++) {

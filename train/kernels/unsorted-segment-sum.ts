@@ -2,6 +2,8 @@
 // class into the conditional generator), which tfjs-backend-wasm 4.22 lacks. Written as one matmul:
 // out[s] = Σ_i [id_i = s] · x_i  =  oneHot(ids, S)ᵀ · x. Out-of-range ids (e.g. -1) select nothing,
 // as TensorFlow's op drops them.
+
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   type KernelConfig,
   type KernelFunc,
@@ -11,7 +13,6 @@ import {
   type UnsortedSegmentSumAttrs,
   util,
 } from '@tensorflow/tfjs-core';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { runWasm } from './wasm-call.ts';
 
 const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
@@ -19,7 +20,8 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   const segmentIds = inputs.segmentIds as TensorInfo;
   const { numSegments } = attrs as unknown as UnsortedSegmentSumAttrs;
   const wasm = backend as BackendWasm;
-  const call = (name: string, ins: Record<string, TensorInfo>, a: NamedAttrMap = {}) => runWasm(name, wasm, ins, a);
+  const call = (name: string, ins: Record<string, TensorInfo>, a: NamedAttrMap = {}) =>
+    runWasm(name, wasm, ins, a);
 
   const n = util.sizeFromShape(segmentIds.shape);
   const rest = x.shape.slice(segmentIds.shape.length);
@@ -27,7 +29,11 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   const ids = segmentIds.dtype === 'int32' ? segmentIds : call('Cast', { x: segmentIds }, { dtype: 'int32' });
   const flatIds = call('Reshape', { x: ids }, { shape: [n] });
   // wasm's OneHot writes int32 whatever dtype it is asked for: cast explicitly.
-  const oneHotInt = call('OneHot', { indices: flatIds }, { depth: numSegments, onValue: 1, offValue: 0, dtype: 'int32' });
+  const oneHotInt = call(
+    'OneHot',
+    { indices: flatIds },
+    { depth: numSegments, onValue: 1, offValue: 0, dtype: 'int32' },
+  );
   const oneHot = call('Cast', { x: oneHotInt }, { dtype: 'float32' });
   const xFloat = x.dtype === 'float32' ? x : call('Cast', { x }, { dtype: 'float32' });
   const x2d = call('Reshape', { x: xFloat }, { shape: [1, n, width] });

@@ -1,5 +1,10 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { getKernel, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  getKernel,
+  type NamedAttrMap,
+  type NamedTensorInfoMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 /**
  * Runs another wasm kernel from inside a kernel, the way tfjs's own kernels compose: nothing is

@@ -39,7 +39,14 @@ const tutorial: Preset = {
     for (const filters of [128, 64]) {
       const strides = filters === 128 ? 1 : 2;
       h = layers
-        .conv2dTranspose({ filters, kernelSize: 5, strides, padding: 'same', useBias: false, kernelInitializer: glorot(s) })
+        .conv2dTranspose({
+          filters,
+          kernelSize: 5,
+          strides,
+          padding: 'same',
+          useBias: false,
+          kernelInitializer: glorot(s),
+        })
         .apply(h);
       h = layers.batchNormalization().apply(h);
       h = layers.leakyReLU().apply(h);
@@ -126,7 +133,9 @@ function fastDiscriminator(s: Seeds, classes: number): LayersModel {
   const outputs = [logit as SymbolicTensor];
   if (classes > 0) {
     outputs.push(
-      layers.dense({ units: classes, kernelInitializer: glorot(s), name: 'class' }).apply(h) as SymbolicTensor,
+      layers
+        .dense({ units: classes, kernelInitializer: glorot(s), name: 'class' })
+        .apply(h) as SymbolicTensor,
     );
   }
   return model({ inputs: x, outputs, name: 'discriminator' });

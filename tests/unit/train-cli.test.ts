@@ -1,0 +1,186 @@
+// `npm run train` as a user runs it: real processes on the real digits (wasm backend), real signals.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../../train/checkpoint.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'train-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const CLI = ['--import', 'tsx', 'train/cli.ts'];
+// Small and quick, but the real loop: real digits, wasm kernels, checkpoints, samples.
+const QUICK = ['--preset', 'fast-cond', '--batch-size', '16', '--backend', 'wasm', '--log-every', '1'];
+
+function train(args: string[]) {
+  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function start(args: string[]): ChildProcess {
+  return spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+const exited = (p: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    p.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(cond: () => boolean, ms = 120_000) {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await sleep(50);
+  }
+}
+const metricSteps = (dir: string) =>
+  existsSync(join(dir, 'metrics.jsonl'))
+    ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { step: number }).step)
+    : [];
+const weightsSha = (dir: string) => readCheckpoint(dir)?.state.weightsSha256;
+
+describe('usage errors are clear and exit non-zero', () => {
+  it.each([
+    [['--steps', 'abc'], "--steps must be a positive integer, got 'abc'"],
+    [['--steps', '0'], "--steps must be a positive integer, got '0'"],
+    [['--preset', 'huge'], "argument 'huge' is invalid. Allowed choices are tutorial, fast, fast-cond"],
+    [['--backend', 'tpu'], "argument 'tpu' is invalid"],
+    [['--lr', '-1'], "--lr must be a positive number, got '-1'"],
+    [['--beta1', '2'], '--beta1: Too big'],
+    [['--resume'], '--resume needs --out <dir>'],
+    [['--bogus'], "unknown option '--bogus'"],
+  ])('%j', (args, message) => {
+    const r = train(args);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain(message);
+    expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('refuses to overwrite a run, and --resume of nothing', () => {
+    const dir = join(root, 'exists');
+    expect(train([...QUICK, '--steps', '1', '--out', dir]).code).toBe(0);
+    const again = train([...QUICK, '--steps', '1', '--out', dir]);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('already holds a run (step 1); pass --resume or another --out');
+    const none = train([...QUICK, '--resume', '--out', join(root, 'nothing')]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('--resume: no checkpoint in');
+    const mismatch = train(['--resume', '--out', dir, '--preset', 'fast']);
+    expect(mismatch.err).toContain('--resume: --preset fast differs from the checkpoint');
+  });
+});
+
+describe('a run, interrupted and resumed, equals the same run uninterrupted', () => {
+  const steps = 10;
+  const args = (out: string, seed = 7) => [
+    ...QUICK,
+    '--steps',
+    String(steps),
+    '--seed',
+    String(seed),
+    '--out',
+    out,
+  ];
+
+  it('writes metrics, samples, a loss chart and a checkpoint; same seed ⇒ same weights', () => {
+    const a = join(root, 'a');
+    const r = train([...args(a), '--sample-every', '5']);
+    expect(r.code).toBe(0);
+    // Not a terminal: plain progress lines.
+    expect(r.out).toMatch(/step 10\/10 \| D [\d.]+ G [\d.]+ .* steps\/s \| ETA/);
+    expect(r.out).toContain('finished at step 10/10');
+    expect(metricSteps(a)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(readdirSync(join(a, 'samples')).sort()).toEqual(['step-000005.png', 'step-000010.png']);
+    const png = PNG.sync.read(readFileSync(join(a, 'samples', 'step-000010.png')));
+    expect([png.width, png.height]).toEqual([(8 * 30 + 2) * 2, (10 * 30 + 2) * 2]); // 10 rows: one per class
+    expect(readFileSync(join(a, 'losses.svg'), 'utf8')).toContain('<polyline');
+    expect(readCheckpoint(a)?.state.step).toBe(10);
+
+    const b = join(root, 'b');
+    expect(train(args(b)).code).toBe(0);
+    expect(weightsSha(b)).toBe(weightsSha(a));
+    const c = join(root, 'c');
+    expect(train(args(c, 8)).code).toBe(0);
+    expect(weightsSha(c)).not.toBe(weightsSha(a));
+  });
+
+  it('SIGINT saves a checkpoint and exits 130; --resume reaches the same final weights', async () => {
+    const d = join(root, 'd');
+    const p = start([...args(d), '--checkpoint-every', '100']);
+    let out = '';
+    p.stdout?.on('data', (b) => {
+      out += b;
+    });
+    await waitFor(() => metricSteps(d).length >= 3);
+    p.kill('SIGINT');
+    const { code } = await exited(p);
+    expect(code).toBe(130);
+    expect(out).toContain('interrupted at step');
+    expect(out).toContain(`resume with: npm run train -- --out ${d} --resume`);
+    const saved = readCheckpoint(d)!.state.step;
+    expect(saved).toBeGreaterThanOrEqual(3);
+    expect(saved).toBeLessThan(steps);
+    const r = train(['--out', d, '--resume', '--log-every', '1']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`resumed from`);
+    expect(readCheckpoint(d)!.state.step).toBe(steps);
+    expect(metricSteps(d)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(weightsSha(d)).toBe(weightsSha(join(root, 'a')));
+  });
+});
+
+describe('SIGKILL at any moment never leaves a checkpoint that fails to load', () => {
+  it('kills a run 6 times at random moments, resuming each time', async () => {
+    const dir = join(root, 'kill');
+    const base = [...QUICK, '--batch-size', '8', '--steps', '400', '--checkpoint-every', '1', '--out', dir];
+    let resume = false;
+    for (let i = 0; i < 6; i++) {
+      const p = start(resume ? ['--out', dir, '--resume', '--checkpoint-every', '1'] : base);
+      const before = readCheckpoint(dir)?.state.step ?? 0;
+      // Wait for training to be under way, then kill somewhere inside the next few steps.
+      await waitFor(() => (readCheckpoint(dir)?.state.step ?? 0) > before);
+      await sleep(Math.floor(Math.random() * 400));
+      p.kill('SIGKILL');
+      await exited(p);
+      const ckpt = readCheckpoint(dir); // verifies sha256 and sizes
+      expect(ckpt).not.toBeNull();
+      expect(ckpt!.state.step).toBeGreaterThan(before);
+      resume = true;
+    }
+    // The last checkpoint still loads into a real run.
+    const r = train(['--out', dir, '--resume', '--max-minutes', '0.05']);
+    expect(r.code).toBe(0);
+    const steps = metricSteps(dir);
+    expect(new Set(steps).size).toBe(steps.length); // no step logged twice across resumes
+  });
+});
+
+describe('divergence', () => {
+  it('a NaN loss stops the run with a clear message and leaves the last checkpoint untouched', () => {
+    const dir = join(root, 'nan');
+    expect(train([...QUICK, '--steps', '2', '--out', dir]).code).toBe(0);
+    // Poison one generator weight in the (otherwise valid) checkpoint, as a blow-up would.
+    const ck = join(dir, 'checkpoint');
+    const weights = readFileSync(join(ck, 'weights.bin'));
+    const state = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8'));
+    const gSize = (state.sections.generator as { shape: number[] }[])
+      .map((t) => t.shape.reduce((a, b) => a * b, 1))
+      .reduce((a, b) => a + b, 0);
+    new Float32Array(weights.buffer, weights.byteOffset, gSize).fill(Number.NaN);
+    state.weightsSha256 = createHash('sha256').update(weights).digest('hex');
+    state.config.steps = 5;
+    writeFileSync(join(ck, 'weights.bin'), weights);
+    writeFileSync(join(ck, 'state.json'), JSON.stringify(state));
+    const before = [readFileSync(join(ck, 'weights.bin')), readFileSync(join(ck, 'state.json'))];
+
+    const r = train(['--out', dir, '--resume']);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain('training diverged at step 3: D loss NaN');
+    expect(r.err).toContain('the last good checkpoint (step 2)');
+    expect(readFileSync(join(ck, 'weights.bin')).equals(before[0])).toBe(true);
+    expect(readFileSync(join(ck, 'state.json')).equals(before[1])).toBe(true);
+  });
+});
