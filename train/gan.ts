@@ -74,18 +74,36 @@ export class GanTrainer {
     };
   }
 
-  /** G's non-saturating loss: -log D(G(z)) (+ the class it was asked for). */
-  generatorLoss(b: Batch): tf.Scalar {
-    const [fakeLogit, fakeClass] = asList(this.discriminator.apply(this.generate(b), { training: true }));
+  /** G's non-saturating loss −log D(G(z)) (+ the class it was asked for), and the fakes themselves. */
+  generatorLoss(b: Batch): { loss: tf.Scalar; fake: tf.Tensor4D } {
+    const fake = this.generate(b);
+    const [fakeLogit, fakeClass] = asList(this.discriminator.apply(fake, { training: true }));
     let loss = tf.losses.sigmoidCrossEntropy(tf.onesLike(fakeLogit), fakeLogit) as tf.Scalar;
     if (this.classes > 0 && b.fakeLabels) loss = tf.add(loss, this.classLoss(b.fakeLabels, fakeClass));
-    return loss;
+    return { loss, fake };
   }
 
-  /** Updates D only. Fakes come from G without a gradient path back into G. */
-  dStep(b: Batch): tf.Tensor1D {
+  /** Updates G only; returns its loss and the fakes it made (the caller disposes both). */
+  gStep(b: Batch): { loss: tf.Scalar; fake: tf.Tensor4D } {
+    let fake: tf.Tensor4D | undefined;
+    const loss = tf.tidy(
+      () =>
+        this.gOptimizer.minimize(
+          () => {
+            const r = this.generatorLoss(b);
+            fake = tf.keep(r.fake);
+            return r.loss;
+          },
+          true,
+          this.gVars,
+        )!,
+    );
+    return { loss, fake: fake! };
+  }
+
+  /** Updates D only, on a real batch and the given fakes (no gradient path into G). */
+  dStep(b: Batch, fake: tf.Tensor4D): tf.Tensor1D {
     return tf.tidy(() => {
-      const fake = this.generate(b);
       let dReal: tf.Scalar | undefined;
       let dFake: tf.Scalar | undefined;
       const loss = this.dOptimizer.minimize(
@@ -104,18 +122,18 @@ export class GanTrainer {
     });
   }
 
-  /** Updates G only. */
-  gStep(b: Batch): tf.Scalar {
-    return tf.tidy(() => this.gOptimizer.minimize(() => this.generatorLoss(b), true, this.gVars)!);
-  }
-
+  /**
+   * One simultaneous update, as in the DCGAN tutorial: one forward pass of G feeds both losses; G
+   * is updated against the current D, and D is updated on those same fakes. This saves a third
+   * generator pass per step compared with regenerating fakes for D.
+   */
   step(b: Batch): StepStats {
-    const d = this.dStep(b);
     const g = this.gStep(b);
+    const d = this.dStep(b, g.fake);
     // One read-back per step.
-    const both = tf.tidy(() => tf.concat([d, tf.reshape(g, [1])]));
+    const both = tf.tidy(() => tf.concat([d, tf.reshape(g.loss, [1])]));
     const [dLoss, dReal, dFake, gLoss] = both.dataSync();
-    tf.dispose([d, g, both]);
+    tf.dispose([d, g.loss, g.fake, both]);
     return { dLoss, gLoss, dReal, dFake };
   }
 }

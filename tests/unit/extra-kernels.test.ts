@@ -67,3 +67,42 @@ describe('wasm UnsortedSegmentSum', () => {
     expect(wasm.embGrad.slice(3 * 16, 4 * 16).some((v) => v !== 0)).toBe(true);
   });
 });
+
+describe('wasm ResizeNearestNeighborGrad (block-sum fast path)', () => {
+  it('equals the block sum for integer factors, batch > 1, and the stock kernel elsewhere', async () => {
+    await selectBackend('wasm', false, () => {});
+    const grad = (x: tf.Tensor4D, size: [number, number], alignCorners = false) => {
+      const dy = tf.randomNormal([x.shape[0], ...size, x.shape[3]], 0, 1, 'float32', 7);
+      const g = tf.grad((a: tf.Tensor) =>
+        tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, size, alignCorners), dy)),
+      )(x);
+      return { g, dy };
+    };
+    for (const [shape, f] of [
+      [
+        [3, 7, 5, 4],
+        [2, 2],
+      ],
+      [
+        [2, 4, 6, 3],
+        [3, 2],
+      ],
+      [
+        [1, 14, 14, 32],
+        [2, 2],
+      ],
+    ] as [[number, number, number, number], [number, number]][]) {
+      const x = tf.randomNormal(shape, 0, 1, 'float32', 8) as tf.Tensor4D;
+      const [b, h, w, c] = shape;
+      const { g, dy } = grad(x, [h * f[0], w * f[1]]);
+      const block = tf.sum(tf.reshape(dy, [b, h, f[0], w, f[1], c]), [2, 4]);
+      expect(maxAbs(g.dataSync(), block.dataSync())).toBeLessThan(1e-5);
+    }
+    // alignCorners is not a block sum: handed to wasm's own kernel, which is the adjoint of its forward.
+    const x = tf.randomNormal([2, 5, 6, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const { g, dy } = grad(x, [10, 12], true);
+    const lhs = tf.sum(tf.mul(tf.image.resizeNearestNeighbor(x, [10, 12], true), dy)).dataSync()[0];
+    const rhs = tf.sum(tf.mul(g, x)).dataSync()[0];
+    expect(Math.abs(lhs - rhs)).toBeLessThan(1e-3 * Math.max(1, Math.abs(lhs)));
+  });
+});

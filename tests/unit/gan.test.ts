@@ -69,66 +69,77 @@ describe.each(['tutorial', 'fast', 'fast-cond'] as const)('GAN step, %s preset',
     expect(new Set(counts.slice(1)).size).toBe(1);
   });
 
-  it('D step updates only D, G step updates only G', () => {
+  it('G step updates only G, D step updates only D', () => {
     const { preset, rng, trainer } = setup(name);
     const b = realBatch(preset, rng, 4);
     let g0 = snapshot(trainer.gVars);
     let d0 = snapshot(trainer.dVars);
-    tf.dispose(trainer.dStep(b));
-    expect(changed(g0, trainer.gVars).some(Boolean)).toBe(false);
-    expect(changed(d0, trainer.dVars).every(Boolean)).toBe(true);
+    const g = trainer.gStep(b);
+    expect(changed(d0, trainer.dVars).some(Boolean)).toBe(false);
+    expect(changed(g0, trainer.gVars).every(Boolean)).toBe(true);
     g0 = snapshot(trainer.gVars);
     d0 = snapshot(trainer.dVars);
-    tf.dispose(trainer.gStep(b));
-    expect(changed(d0, trainer.dVars).some(Boolean)).toBe(false);
-    // Every G variable moves, but BatchNorm's beta/gamma right before a BN are also live: all should.
-    expect(changed(g0, trainer.gVars).every(Boolean)).toBe(true);
+    tf.dispose(trainer.dStep(b, g.fake));
+    expect(changed(g0, trainer.gVars).some(Boolean)).toBe(false);
+    expect(changed(d0, trainer.dVars).every(Boolean)).toBe(true);
+    tf.dispose([g.loss, g.fake]);
     disposeBatch(b);
   });
 });
 
 describe('the objective', () => {
-  // `fast` has no dropout in D and no BatchNorm in D, so D's outputs can be recomputed exactly.
-  it('D: softplus(-D(x)) + softplus(D(G(z))); G: softplus(-D(G(z))) (non-saturating)', () => {
+  // `fast` has no dropout and no BatchNorm in D, so D's outputs can be recomputed exactly.
+  it('G: softplus(-D(G(z))) (non-saturating); D: softplus(-D(x)) + softplus(D(G(z)))', () => {
     const { preset, rng, trainer } = setup('fast');
     const b = realBatch(preset, rng, 8);
     const logits = (x: tf.Tensor) => trainer.discriminator.apply(x, { training: true }) as tf.Tensor;
-    const expectedD = tf.tidy(() => {
-      const fake = trainer.generator.apply(b.noise, { training: true }) as tf.Tensor;
-      return tf
-        .add(tf.mean(tf.softplus(tf.neg(logits(b.real)))), tf.mean(tf.softplus(logits(fake))))
-        .dataSync()[0];
-    });
-    const d = trainer.dStep(b);
+    const fake0 = trainer.generator.apply(b.noise, { training: true }) as tf.Tensor;
+    const expectedG = tf.tidy(() => tf.mean(tf.softplus(tf.neg(logits(fake0)))).dataSync()[0]);
+    const g = trainer.gStep(b);
+    expect(g.loss.dataSync()[0]).toBeCloseTo(expectedG, 5);
+    // D trains on the fakes of that same forward pass (G before its update).
+    expect(tf.max(tf.abs(tf.sub(g.fake, fake0))).dataSync()[0]).toBe(0);
+    const expectedD = tf.tidy(
+      () =>
+        tf
+          .add(tf.mean(tf.softplus(tf.neg(logits(b.real)))), tf.mean(tf.softplus(logits(g.fake))))
+          .dataSync()[0],
+    );
+    const d = trainer.dStep(b, g.fake);
     const [dLoss, dReal, dFake] = d.dataSync();
-    d.dispose();
     expect(dLoss).toBeCloseTo(expectedD, 5);
     expect(dReal).toBeGreaterThan(0);
     expect(dFake).toBeLessThan(1);
-    const expectedG = tf.tidy(() => {
-      const fake = trainer.generator.apply(b.noise, { training: true }) as tf.Tensor;
-      return tf.mean(tf.softplus(tf.neg(logits(fake)))).dataSync()[0];
-    });
-    const g = trainer.gStep(b);
-    expect(g.dataSync()[0]).toBeCloseTo(expectedG, 5);
-    g.dispose();
+    tf.dispose([d, g.loss, g.fake, fake0]);
     disposeBatch(b);
   });
 
   it('conditional: D also learns the class of real digits, G the class it was asked for', () => {
     const { preset, rng, trainer } = setup('fast-cond');
     const b = realBatch(preset, rng, 8);
-    const [adv, cls] = trainer.discriminator.apply(b.real, { training: true }) as tf.Tensor[];
+    const ce = (labels: tf.Tensor, logits: tf.Tensor) =>
+      tf.mean(
+        tf.neg(
+          tf.sum(tf.mul(tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), 10), tf.logSoftmax(logits)), 1),
+        ),
+      );
     const fake = trainer.generator.apply([b.noise, b.fakeLabels!], { training: true }) as tf.Tensor;
-    const [fakeAdv] = trainer.discriminator.apply(fake, { training: true }) as tf.Tensor[];
-    const oneHot = tf.oneHot(tf.cast(tf.reshape(b.realLabels!, [-1]), 'int32'), 10);
-    const ce = tf.mean(tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(cls)), 1)));
-    const expected = tf
-      .addN([tf.mean(tf.softplus(tf.neg(adv))), tf.mean(tf.softplus(fakeAdv)), ce])
-      .dataSync()[0];
-    const d = trainer.dStep(b);
-    expect(d.dataSync()[0]).toBeCloseTo(expected, 4);
-    tf.dispose([d, adv, cls, fake, fakeAdv, oneHot, ce]);
+    const expectedG = tf.tidy(() => {
+      const [adv, cls] = trainer.discriminator.apply(fake, { training: true }) as tf.Tensor[];
+      return tf.add(tf.mean(tf.softplus(tf.neg(adv))), ce(b.fakeLabels!, cls)).dataSync()[0];
+    });
+    const g = trainer.gStep(b);
+    expect(g.loss.dataSync()[0]).toBeCloseTo(expectedG, 4);
+    const expectedD = tf.tidy(() => {
+      const [adv, cls] = trainer.discriminator.apply(b.real, { training: true }) as tf.Tensor[];
+      const [fakeAdv] = trainer.discriminator.apply(g.fake, { training: true }) as tf.Tensor[];
+      return tf
+        .addN([tf.mean(tf.softplus(tf.neg(adv))), tf.mean(tf.softplus(fakeAdv)), ce(b.realLabels!, cls)])
+        .dataSync()[0];
+    });
+    const d = trainer.dStep(b, g.fake);
+    expect(d.dataSync()[0]).toBeCloseTo(expectedD, 4);
+    tf.dispose([d, g.loss, g.fake, fake]);
     disposeBatch(b);
   });
 });

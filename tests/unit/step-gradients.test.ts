@@ -48,7 +48,7 @@ function stepGradients(name: PresetName): Grads {
     .map((w) => w.dataSync<'float32'>().slice());
   const fake = trainer.generate(batch);
   const d = tf.variableGrads(() => trainer.discriminatorLoss(batch, fake).loss, trainer.dVars);
-  const g = tf.variableGrads(() => trainer.generatorLoss(batch), trainer.gVars);
+  const g = tf.variableGrads(() => trainer.generatorLoss(batch).loss, trainer.gVars);
   const out = {
     d: trainer.dVars.map((v) => d.grads[v.name].dataSync<'float32'>().slice()),
     g: trainer.gVars.map((v) => g.grads[v.name].dataSync<'float32'>().slice()),

@@ -1,4 +1,5 @@
-// Makes the wasm backend trainable and fast for conv nets: adds the missing Conv2DBackpropFilter and UnsortedSegmentSum kernels,
+// Makes the wasm backend trainable and fast for conv nets: adds the missing Conv2DBackpropFilter and
+// UnsortedSegmentSum kernels, speeds up ResizeNearestNeighborGrad,
 // replaces the slow Conv2DBackpropInput and transposed BatchMatMul paths, and swaps the FusedBatchNorm
 // gradient for a Tile-free one. Call registerWasmTrainingKernels() right after
 // `await tf.setBackend('wasm')`; calling it again is a no-op. Call it after @tensorflow/tfjs-layers (which
@@ -14,6 +15,7 @@ import {
   getKernel,
   type KernelConfig,
   type KernelFunc,
+  ResizeNearestNeighborGrad,
   registerGradient,
   registerKernel,
   UnsortedSegmentSum,
@@ -24,9 +26,10 @@ import { makeBatchMatMulConfig } from './batch-matmul.ts';
 import { batchNormGradConfig } from './batchnorm-grad.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { makeResizeNearestNeighborGradConfig } from './resize-nearest-grad.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 
-export const REPLACED_WASM_KERNELS = [Conv2DBackpropInput, BatchMatMul] as const;
+export const REPLACED_WASM_KERNELS = [Conv2DBackpropInput, BatchMatMul, ResizeNearestNeighborGrad] as const;
 export const ADDED_WASM_KERNELS = [Conv2DBackpropFilter, UnsortedSegmentSum] as const;
 
 // Stock configs captured before the first replacement; later calls must never capture our own kernels.
@@ -61,6 +64,7 @@ export function registerWasmTrainingKernels(): void {
   if (!isInstalled(UnsortedSegmentSum)) install(unsortedSegmentSumConfig);
   replaceKernel(Conv2DBackpropInput, makeConv2DBackpropInputConfig);
   replaceKernel(BatchMatMul, makeBatchMatMulConfig);
+  replaceKernel(ResizeNearestNeighborGrad, makeResizeNearestNeighborGradConfig);
 
   const grad = getGradient(FusedBatchNorm);
   if (grad !== batchNormGradConfig) {
