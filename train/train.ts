@@ -70,7 +70,6 @@ export function sampleInputs(
 export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<RunResult> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const out = config.out;
-  mkdirSync(join(out, 'samples'), { recursive: true });
 
   // ---- resume or fresh start: never silently overwrite or mix runs
   const ckpt = readCheckpoint(out);
@@ -86,6 +85,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
 
   const backend = await selectBackend(run.backend, run.requireGpu, log);
   log(`backend: ${backend.name} on ${backend.device}`);
+  mkdirSync(join(out, 'samples'), { recursive: true });
 
   // ---- data: the real MNIST training digits in [-1, 1]
   const mnist = loadMnist('train');

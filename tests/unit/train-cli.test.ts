@@ -52,6 +52,15 @@ describe('usage errors are clear and exit non-zero', () => {
     [['--beta1', '2'], '--beta1: Too big'],
     [['--resume'], '--resume needs --out <dir>'],
     [['--bogus'], "unknown option '--bogus'"],
+    // No GPU here: a run that demands one must refuse, not quietly train on the CPU.
+    [
+      ['--require-gpu', '--backend', 'wasm', '--steps', '1', '--out', join(root, 'gpu')],
+      '--require-gpu: training would run on wasm',
+    ],
+    [
+      ['--backend', 'tensorflow', '--steps', '1', '--out', join(root, 'tf')],
+      'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded',
+    ],
   ])('%j', (args, message) => {
     const r = train(args);
     expect(r.code).not.toBe(0);

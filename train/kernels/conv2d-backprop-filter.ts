@@ -8,11 +8,8 @@ import {
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropFilterInputs,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
-  type NamedAttrMap,
-  type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { runWasm } from './wasm-call.ts';

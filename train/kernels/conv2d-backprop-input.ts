@@ -17,10 +17,8 @@ import {
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type Conv2DBackpropInputInputs,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
-  type NamedAttrMap,
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
