@@ -41,7 +41,15 @@ async function useTensorflow(log: (line: string) => void): Promise<BackendInfo |
       log(`backend: ${pkg} not available (${err})`);
       continue;
     }
-    if (!(await tf.setBackend('tensorflow'))) continue;
+    // setBackend throws (rather than returning false) when the package registered its backend with
+    // another copy of tfjs-core: fall through to the next option either way.
+    const ok = await tf.setBackend('tensorflow').catch((e: unknown) => {
+      log(
+        `backend: ${pkg} loaded but its backend did not start (${e instanceof Error ? e.message : String(e)})`,
+      );
+      return false;
+    });
+    if (!ok) continue;
     const flags = tf.backend() as unknown as NodeBackendFlags;
     const gpu = flags.isUsingGpuDevice === true;
     if (flags.isGPUPackage && !gpu) {

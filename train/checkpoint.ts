@@ -62,7 +62,12 @@ export class CheckpointError extends Error {
  */
 function adamPowers(opt: tf.Optimizer): tf.Variable[] {
   const o = opt as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
-  return o.accBeta1 && o.accBeta2 ? [o.accBeta1, o.accBeta2] : [];
+  if (!(o.accBeta1 instanceof tf.Variable && o.accBeta2 instanceof tf.Variable)) {
+    throw new Error(
+      'checkpoint: this tfjs Adam has no accBeta1/accBeta2; exact resume needs them (tfjs-core 4.22)',
+    );
+  }
+  return [o.accBeta1, o.accBeta2];
 }
 
 interface Named {
@@ -104,6 +109,8 @@ export async function saveCheckpoint(
       return { name, shape: tensor.shape };
     });
   }
+  // Optimizer.getWeights() makes a fresh step-counter scalar each call; the rest are its variables.
+  tf.dispose([all.gOptimizer[0].tensor, all.dOptimizer[0].tensor]);
   const weights = Buffer.concat(parts);
   const state: CheckpointState = {
     format: 1,

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS } from './backend.ts';
 import { DEFAULT_STEPS, DEFAULTS, type TrainConfig, trainConfigSchema } from './config.ts';
@@ -18,13 +17,17 @@ const positive = (name: string) => (v: string) => {
   }
   return n;
 };
+const nonNegative = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`${name} must be a non-negative number, got '${v}'`);
+  }
+  return n;
+};
 const seedArg = (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`must be a non-negative integer, got '${v}'`);
   return Number(v);
 };
-
-// Before any tensor exists: no "install tfjs-node" banner, no per-op debug checks.
-tf.env().set('PROD', true);
 
 const program: Command = new Command('npm run train --')
   .description(
@@ -37,13 +40,17 @@ const program: Command = new Command('npm run train --')
     int('--steps'),
   )
   .option('--epochs <n>', 'stop after n passes over the data', positive('--epochs'))
-  .option('--max-minutes <n>', 'stop after n minutes of training', positive('--max-minutes'))
+  .option(
+    '--max-minutes <n>',
+    "stop after n minutes of training (this invocation's budget)",
+    positive('--max-minutes'),
+  )
   .option('--batch-size <n>', 'digits per step', int('--batch-size'), DEFAULTS.batchSize)
   .option('--lr <x>', 'Adam learning rate, both networks', positive('--lr'), DEFAULTS.lr)
-  .option('--beta1 <x>', "Adam's beta1", positive('--beta1'), DEFAULTS.beta1)
+  .option('--beta1 <x>', "Adam's beta1, in [0, 0.999]", nonNegative('--beta1'), DEFAULTS.beta1)
   .option('--seed <n>', 'same seed and backend => same run', seedArg, DEFAULTS.seed)
   .option('--out <dir>', 'run folder (default runs/<preset>-<time>)')
-  .option('--resume', 'continue the run in --out from its last checkpoint', false)
+  .option('--resume', 'continue the run in --out from its last checkpoint, to the same final step', false)
   .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS).default(DEFAULTS.backend))
   .option('--require-gpu', 'fail unless training runs on a GPU', false)
   .option('--log-every <n>', 'steps between metric lines', int('--log-every'), DEFAULTS.logEvery)
@@ -96,12 +103,19 @@ const explicit = new Set(
   (Object.keys(o) as (keyof TrainConfig)[]).filter((k) => program.getOptionValueSource(k) === 'cli'),
 );
 
-// First Ctrl-C: finish the step, save a checkpoint, exit. Second: leave now (checkpoints are atomic).
+// First Ctrl-C: finish the step, save a checkpoint, exit. Another one a while later: leave now
+// (checkpoints are atomic). One key press can arrive twice at once (the terminal signals the whole
+// process group and npm forwards it too), so a repeat within two seconds counts as the same one.
 const abort = new AbortController();
+let firstInterrupt = 0;
 process.on('SIGINT', () => {
-  if (abort.signal.aborted) process.exit(130);
-  console.error('\ninterrupt: finishing this step and saving a checkpoint (Ctrl-C again to quit now)');
-  abort.abort();
+  if (!abort.signal.aborted) {
+    firstInterrupt = Date.now();
+    console.error('\ninterrupt: finishing this step and saving a checkpoint (Ctrl-C again to quit now)');
+    abort.abort();
+  } else if (Date.now() - firstInterrupt > 2000) {
+    process.exit(130);
+  }
 });
 
 try {

@@ -12,7 +12,11 @@ export const trainConfigSchema = z.object({
   batchSize: z.number().int().min(2).max(4096),
   lr: z.number().positive().max(1),
   beta1: z.number().min(0).max(0.999),
-  seed: z.number().int().nonnegative(),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 31 - 1),
   out: z.string().min(1),
   resume: z.boolean(),
   backend: z.enum(BACKENDS),
@@ -40,8 +44,48 @@ export const DEFAULTS = {
   checkpointEvery: 500,
 } as const;
 
-/** The settings a resumed run must share with the checkpoint it continues. */
-export const RUN_IDENTITY = ['preset', 'batchSize', 'lr', 'beta1', 'seed', 'trainDigits'] as const;
+/** The settings a resumed run must share with the checkpoint it continues (it runs to the same end). */
+export const RUN_IDENTITY = [
+  'preset',
+  'batchSize',
+  'lr',
+  'beta1',
+  'seed',
+  'trainDigits',
+  'steps',
+  'epochs',
+] as const;
+/** What a resume may change: this invocation's time budget, backend and output cadence. */
+const RESUME_MAY_SET = [
+  'maxMinutes',
+  'backend',
+  'requireGpu',
+  'logEvery',
+  'sampleEvery',
+  'checkpointEvery',
+] as const;
+
+/**
+ * The config of a resumed run: the checkpoint's, with this invocation's budget and cadence where
+ * the user set them. Returns an error message when an explicit option contradicts the checkpoint.
+ */
+export function resumedConfig(
+  cli: TrainConfig,
+  saved: TrainConfig,
+  explicit: ReadonlySet<keyof TrainConfig>,
+): TrainConfig | string {
+  for (const key of RUN_IDENTITY) {
+    if (explicit.has(key) && cli[key] !== saved[key]) {
+      const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      return `--resume: --${flag} ${cli[key]} differs from the checkpoint's ${saved[key]}`;
+    }
+  }
+  const run: TrainConfig = { ...saved, out: cli.out, resume: true, requireGpu: cli.requireGpu };
+  for (const key of RESUME_MAY_SET) {
+    if (explicit.has(key)) Object.assign(run, { [key]: cli[key] });
+  }
+  return run;
+}
 
 /** The step the run ends at, or null when only a time budget limits it. */
 export function targetSteps(c: TrainConfig, stepsPerEpoch: number): number | null {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import type { Preset, Seeds } from './models/presets.ts';
 
 /** One step's numbers, read back from the device once per step. */
 export interface StepStats {
@@ -136,4 +137,28 @@ export class GanTrainer {
     tf.dispose([d, g.loss, g.fake, both]);
     return { dLoss, gLoss, dReal, dFake };
   }
+
+  /** True when every weight of both networks is finite (one read-back). */
+  weightsFinite(): boolean {
+    const all = [...this.generator.weights, ...this.discriminator.weights].map((w) => w.read());
+    return tf.tidy(() => tf.all(tf.stack(all.map((t) => tf.all(tf.isFinite(t))))).dataSync()[0] === 1);
+  }
+
+  dispose(): void {
+    this.generator.dispose();
+    this.discriminator.dispose();
+    this.gOptimizer.dispose();
+    this.dOptimizer.dispose();
+  }
+}
+
+/** Builds a preset's two networks (weights from `seeds`) and their two Adam optimizers. */
+export function createGan(preset: Preset, seeds: Seeds, adam: { lr: number; beta1: number }): GanTrainer {
+  return new GanTrainer(
+    preset.generator(seeds),
+    preset.discriminator(seeds),
+    tf.train.adam(adam.lr, adam.beta1),
+    tf.train.adam(adam.lr, adam.beta1),
+    preset.classes,
+  );
 }

@@ -9,8 +9,6 @@ export interface Progress {
     stepsPerSec: number,
     etaSec: number | null,
   ): void;
-  /** A line that must not be garbled by the bar. */
-  log(line: string): void;
   stop(): void;
 }
 
@@ -36,7 +34,6 @@ export function createProgress(isTTY: boolean, every: number): Progress {
           `step ${step}${of} | ${fmt(stats)} | ${sps.toFixed(2)} steps/s | ETA ${formatDuration(eta ?? Number.NaN)}`,
         );
       },
-      log: (line) => console.log(line),
       stop() {},
     };
   }
@@ -45,6 +42,8 @@ export function createProgress(isTTY: boolean, every: number): Progress {
       format: 'step {value}/{total} |{bar}| {stats} | {speed} steps/s | ETA {etaText}',
       hideCursor: true,
       barsize: 24,
+      // The caller decides "terminal or not" from stdout, so draw there.
+      stream: process.stdout,
     },
     cliProgress.Presets.shades_classic,
   );
@@ -64,11 +63,6 @@ export function createProgress(isTTY: boolean, every: number): Progress {
         bar.setTotal(t);
         bar.update(step, payload);
       }
-    },
-    log(line) {
-      if (started) bar.stop();
-      console.log(line);
-      started = false;
     },
     stop() {
       if (started) bar.stop();

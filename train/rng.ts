@@ -1,11 +1,13 @@
 import seedrandom from 'seedrandom';
+import { z } from 'zod';
 
 /** Serializable state of {@link Rng}: enough to continue the exact same stream after a resume. */
-export interface RngState {
-  alea: seedrandom.State.Alea;
+export const rngStateSchema = z.object({
+  alea: z.object({ c: z.number(), s0: z.number(), s1: z.number(), s2: z.number() }),
   /** Box–Muller makes normals in pairs; the spare one is part of the state. */
-  spare: number | null;
-}
+  spare: z.number().nullable(),
+});
+export type RngState = z.infer<typeof rngStateSchema>;
 
 /**
  * The run's one source of randomness (noise, dropout masks, weight init seeds). tfjs's own unseeded
@@ -15,8 +17,9 @@ export class Rng {
   private readonly prng: seedrandom.StatefulPRNG<seedrandom.State.Alea>;
   private spare: number | null;
 
-  constructor(seedOrState: number | RngState) {
-    if (typeof seedOrState === 'number') {
+  /** A seed (separate streams use distinct string keys, e.g. `${seed}/epoch/3`) or a saved state. */
+  constructor(seedOrState: number | string | RngState) {
+    if (typeof seedOrState !== 'object') {
       this.prng = seedrandom.alea(String(seedOrState), { state: true });
       this.spare = null;
     } else {

@@ -1,4 +1,8 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
+import type { Preset } from './models/presets.ts';
+import { Rng } from './rng.ts';
 
 const SIZE = 28;
 const GAP = 2;
@@ -32,4 +36,37 @@ export function gridPng(images: Float32Array, rows: number, cols: number, scale 
   }
   png.data = Buffer.from(gray);
   return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+}
+
+export const SAMPLE_COLS = 8;
+
+/**
+ * The fixed inputs of a run's sample grids: 8×8 digits, or for conditional presets one row of 8 per
+ * class. Drawn from their own stream so they are the same at every step and after a resume.
+ */
+export function sampleInputs(
+  preset: Preset,
+  seed: number,
+): { noise: tf.Tensor2D; labels: tf.Tensor2D | null; rows: number } {
+  const rows = preset.classes > 0 ? preset.classes : SAMPLE_COLS;
+  const n = rows * SAMPLE_COLS;
+  const noise = tf.tensor2d(new Rng(`${seed}/samples`).normals(n * preset.latentDim), [n, preset.latentDim]);
+  const labels =
+    preset.classes > 0
+      ? tf.tensor2d(
+          Array.from({ length: n }, (_, i) => Math.floor(i / SAMPLE_COLS)),
+          [n, 1],
+        )
+      : null;
+  return { noise, labels, rows };
+}
+
+/** Renders the generator in inference mode (BatchNorm running statistics) on the fixed inputs. */
+export function sampleGridPng(generator: LayersModel, preset: Preset, seed: number): Buffer {
+  const { noise, labels, rows } = sampleInputs(preset, seed);
+  const images = tf.tidy(() =>
+    (generator.predict(labels ? [noise, labels] : noise) as tf.Tensor).dataSync<'float32'>(),
+  );
+  tf.dispose([noise, labels].filter((t) => t !== null));
+  return gridPng(images, rows, SAMPLE_COLS);
 }

@@ -2,8 +2,9 @@
 // one JSON line. A separate process per measurement keeps backends and kernel registrations apart.
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, selectBackend } from '../../train/backend.ts';
-import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
-import { GanTrainer } from '../../train/gan.ts';
+import { Batches, disposeBatch } from '../../train/batches.ts';
+import { loadMnist } from '../../train/data/mnist.ts';
+import { createGan } from '../../train/gan.ts';
 import { getPreset, type PresetName } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
 
@@ -12,40 +13,22 @@ const warmup = Number(warmupArg);
 const steps = Number(stepsArg);
 const batchSize = Number(batchArg);
 
-const info = await selectBackend(backendName as BackendChoice, false, () => {});
+// The cpu column is tfjs's stock cpu backend, as shipped (our cpu fix touches only correctness).
+const info =
+  backendName === 'cpu'
+    ? (tf.env().set('PROD', true),
+      await tf.setBackend('cpu'),
+      { name: 'cpu', device: 'stock tfjs cpu backend' })
+    : await selectBackend(backendName as BackendChoice, false, () => {});
 const preset = getPreset(presetName as PresetName);
 const rng = new Rng(1);
-const seeds = { next: () => rng.seed() };
-const g = preset.generator(seeds);
-const d = preset.discriminator(seeds);
-const trainer = new GanTrainer(g, d, tf.train.adam(2e-4, 0.5), tf.train.adam(2e-4, 0.5), preset.classes);
-const mnist = loadMnist('train');
-
-const batch = () => {
-  const real = new Float32Array(batchSize * PIXELS);
-  const labels = new Float32Array(batchSize);
-  for (let i = 0; i < batchSize; i++) {
-    const k = rng.int(mnist.count);
-    real.set(mnist.images.subarray(k * PIXELS, (k + 1) * PIXELS), i * PIXELS);
-    labels[i] = mnist.labels[k];
-  }
-  const cond = preset.classes > 0;
-  return {
-    real: tf.tensor4d(real, [batchSize, 28, 28, 1]),
-    realLabels: cond ? tf.tensor2d(labels, [batchSize, 1]) : null,
-    noise: tf.tensor2d(rng.normals(batchSize * preset.latentDim), [batchSize, preset.latentDim]),
-    fakeLabels: cond
-      ? tf.tensor2d(
-          labels.map(() => rng.int(10)),
-          [batchSize, 1],
-        )
-      : null,
-  };
-};
+const gan = createGan(preset, { next: () => rng.seed() }, { lr: 2e-4, beta1: 0.5 });
+const batches = new Batches(loadMnist('train'), preset, batchSize, 1);
+let step = 0;
 const run = () => {
-  const b = batch();
-  trainer.step(b);
-  tf.dispose([b.real, b.realLabels, b.noise, b.fakeLabels].filter((t) => t !== null));
+  const b = batches.batch(step++, rng);
+  gan.step(b);
+  disposeBatch(b);
 };
 for (let i = 0; i < warmup; i++) run();
 const t0 = performance.now();

@@ -2,9 +2,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../train/backend.ts';
-import { loadMnist, type MnistSplit, PIXELS } from '../../train/data/mnist.ts';
-import { type Batch, GanTrainer } from '../../train/gan.ts';
-import { getPreset, type Preset, type PresetName } from '../../train/models/presets.ts';
+import { Batches, disposeBatch } from '../../train/batches.ts';
+import { loadMnist, type MnistSplit } from '../../train/data/mnist.ts';
+import { type Batch, createGan } from '../../train/gan.ts';
+import { getPreset, type PresetName } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
 
 let mnist: MnistSplit;
@@ -13,53 +14,26 @@ beforeAll(async () => {
   mnist = loadMnist('test');
 });
 
-function setup(name: PresetName, seed = 1) {
+/** A GAN and the real batching code over the test digits, small batches. */
+function setup(name: PresetName, seed = 1, batchSize = 4) {
   const preset = getPreset(name);
   const rng = new Rng(seed);
-  const seeds = { next: () => rng.seed() };
-  const trainer = new GanTrainer(
-    preset.generator(seeds),
-    preset.discriminator(seeds),
-    tf.train.adam(2e-4, 0.5),
-    tf.train.adam(2e-4, 0.5),
-    preset.classes,
-  );
-  return { preset, rng, trainer };
+  const trainer = createGan(preset, { next: () => rng.seed() }, { lr: 2e-4, beta1: 0.5 });
+  const batches = new Batches(mnist, preset, batchSize, seed);
+  let step = 0;
+  const next = (): Batch => batches.batch(step++, rng);
+  return { preset, rng, trainer, next };
 }
-
-function realBatch(preset: Preset, rng: Rng, size: number): Batch {
-  const real = new Float32Array(size * PIXELS);
-  const labels: number[] = [];
-  for (let i = 0; i < size; i++) {
-    const k = rng.int(mnist.count);
-    real.set(mnist.images.subarray(k * PIXELS, (k + 1) * PIXELS), i * PIXELS);
-    labels.push(mnist.labels[k]);
-  }
-  const cond = preset.classes > 0;
-  return {
-    real: tf.tensor4d(real, [size, 28, 28, 1]),
-    realLabels: cond ? tf.tensor2d(labels, [size, 1]) : null,
-    noise: tf.tensor2d(rng.normals(size * preset.latentDim), [size, preset.latentDim]),
-    fakeLabels: cond
-      ? tf.tensor2d(
-          labels.map(() => rng.int(10)),
-          [size, 1],
-        )
-      : null,
-  };
-}
-const disposeBatch = (b: Batch) =>
-  tf.dispose([b.real, b.realLabels, b.noise, b.fakeLabels].filter((t) => t !== null));
 const snapshot = (vars: tf.Variable[]) => vars.map((v) => v.dataSync<'float32'>().slice());
 const changed = (before: Float32Array[], vars: tf.Variable[]) =>
   vars.map((v, i) => v.dataSync().some((x, j) => x !== before[i][j]));
 
 describe.each(['tutorial', 'fast', 'fast-cond'] as const)('GAN step, %s preset', (name) => {
   it('keeps tf.memory().numTensors flat over 22 steps', () => {
-    const { preset, rng, trainer } = setup(name);
+    const { trainer, next } = setup(name);
     const counts: number[] = [];
     for (let i = 0; i < 22; i++) {
-      const b = realBatch(preset, rng, 4);
+      const b = next();
       const s = trainer.step(b);
       disposeBatch(b);
       expect(Number.isFinite(s.dLoss) && Number.isFinite(s.gLoss)).toBe(true);
@@ -70,8 +44,8 @@ describe.each(['tutorial', 'fast', 'fast-cond'] as const)('GAN step, %s preset',
   });
 
   it('G step updates only G, D step updates only D', () => {
-    const { preset, rng, trainer } = setup(name);
-    const b = realBatch(preset, rng, 4);
+    const { trainer, next } = setup(name);
+    const b = next();
     let g0 = snapshot(trainer.gVars);
     let d0 = snapshot(trainer.dVars);
     const g = trainer.gStep(b);
@@ -90,8 +64,8 @@ describe.each(['tutorial', 'fast', 'fast-cond'] as const)('GAN step, %s preset',
 describe('the objective', () => {
   // `fast` has no dropout and no BatchNorm in D, so D's outputs can be recomputed exactly.
   it('G: softplus(-D(G(z))) (non-saturating); D: softplus(-D(x)) + softplus(D(G(z)))', () => {
-    const { preset, rng, trainer } = setup('fast');
-    const b = realBatch(preset, rng, 8);
+    const { trainer, next } = setup('fast', 1, 8);
+    const b = next();
     const logits = (x: tf.Tensor) => trainer.discriminator.apply(x, { training: true }) as tf.Tensor;
     const fake0 = trainer.generator.apply(b.noise, { training: true }) as tf.Tensor;
     const expectedG = tf.tidy(() => tf.mean(tf.softplus(tf.neg(logits(fake0)))).dataSync()[0]);
@@ -99,24 +73,24 @@ describe('the objective', () => {
     expect(g.loss.dataSync()[0]).toBeCloseTo(expectedG, 5);
     // D trains on the fakes of that same forward pass (G before its update).
     expect(tf.max(tf.abs(tf.sub(g.fake, fake0))).dataSync()[0]).toBe(0);
-    const expectedD = tf.tidy(
-      () =>
-        tf
-          .add(tf.mean(tf.softplus(tf.neg(logits(b.real)))), tf.mean(tf.softplus(logits(g.fake))))
-          .dataSync()[0],
-    );
+    const realLogits = logits(b.real);
+    const fakeLogits = logits(g.fake);
+    const expectedD = tf
+      .add(tf.mean(tf.softplus(tf.neg(realLogits))), tf.mean(tf.softplus(fakeLogits)))
+      .dataSync()[0];
     const d = trainer.dStep(b, g.fake);
     const [dLoss, dReal, dFake] = d.dataSync();
     expect(dLoss).toBeCloseTo(expectedD, 5);
-    expect(dReal).toBeGreaterThan(0);
-    expect(dFake).toBeLessThan(1);
-    tf.dispose([d, g.loss, g.fake, fake0]);
+    // The reported D(x) and D(G(z)) are D's mean probabilities before its update.
+    expect(dReal).toBeCloseTo(tf.mean(tf.sigmoid(realLogits)).dataSync()[0], 5);
+    expect(dFake).toBeCloseTo(tf.mean(tf.sigmoid(fakeLogits)).dataSync()[0], 5);
+    tf.dispose([d, g.loss, g.fake, fake0, realLogits, fakeLogits]);
     disposeBatch(b);
   });
 
   it('conditional: D also learns the class of real digits, G the class it was asked for', () => {
-    const { preset, rng, trainer } = setup('fast-cond');
-    const b = realBatch(preset, rng, 8);
+    const { trainer, next } = setup('fast-cond', 1, 8);
+    const b = next();
     const ce = (labels: tf.Tensor, logits: tf.Tensor) =>
       tf.mean(
         tf.neg(
@@ -147,9 +121,9 @@ describe('the objective', () => {
 describe('determinism', () => {
   it('same seed, same backend: identical weights after 3 steps; another seed differs', () => {
     const run = (seed: number) => {
-      const { preset, rng, trainer } = setup('fast-cond', seed);
+      const { trainer, next } = setup('fast-cond', seed);
       for (let i = 0; i < 3; i++) {
-        const b = realBatch(preset, rng, 4);
+        const b = next();
         trainer.step(b);
         disposeBatch(b);
       }
@@ -158,5 +132,40 @@ describe('determinism', () => {
     const a = run(5);
     expect(run(5)).toEqual(a);
     expect(run(6)).not.toEqual(a);
+  });
+});
+
+describe('batches', () => {
+  it('each epoch visits every digit once, in an order fixed by (seed, epoch)', () => {
+    const preset = getPreset('fast-cond');
+    const a = new Batches(mnist, preset, 64, 3, 1000);
+    expect(a.count).toBe(1000);
+    expect(a.stepsPerEpoch).toBe(15); // the last partial batch is dropped
+    const epoch = (b: Batches, e: number) =>
+      Array.from({ length: b.stepsPerEpoch }, (_, i) =>
+        Array.from(b.indices(e * b.stepsPerEpoch + i)),
+      ).flat();
+    const e0 = epoch(a, 0);
+    expect(new Set(e0).size).toBe(15 * 64);
+    expect(Math.max(...e0)).toBeLessThan(1000);
+    expect(epoch(a, 1)).not.toEqual(e0);
+    // A new instance (a resumed run) sees the same order, even jumping straight to epoch 1.
+    const b = new Batches(mnist, preset, 64, 3, 1000);
+    expect(epoch(b, 1)).toEqual(epoch(a, 1));
+    expect(epoch(new Batches(mnist, preset, 64, 4, 1000), 0)).not.toEqual(e0);
+  });
+
+  it('carries the real digits and their labels', () => {
+    const preset = getPreset('fast-cond');
+    const batches = new Batches(mnist, preset, 8, 1);
+    const b = batches.batch(0, new Rng(1));
+    const idx = batches.indices(0);
+    expect(Array.from(b.realLabels!.dataSync())).toEqual(Array.from(idx, (i) => mnist.labels[i]));
+    expect(Array.from(b.real.dataSync().subarray(784, 2 * 784))).toEqual(
+      Array.from(mnist.images.subarray(idx[1] * 784, (idx[1] + 1) * 784)),
+    );
+    expect(b.noise.shape).toEqual([8, 64]);
+    expect(b.fakeLabels!.shape).toEqual([8, 1]);
+    disposeBatch(b);
   });
 });

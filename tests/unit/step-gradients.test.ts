@@ -3,8 +3,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { registerCpuFixes, selectBackend } from '../../train/backend.ts';
-import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
-import { GanTrainer } from '../../train/gan.ts';
+import { Batches, disposeBatch } from '../../train/batches.ts';
+import { loadMnist } from '../../train/data/mnist.ts';
+import { createGan } from '../../train/gan.ts';
 import { getPreset, PRESETS, type PresetName } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
 
@@ -21,27 +22,8 @@ interface Grads {
 function stepGradients(name: PresetName): Grads {
   const preset = getPreset(name);
   const rng = new Rng(11);
-  const seeds = { next: () => rng.seed() };
-  const trainer = new GanTrainer(
-    preset.generator(seeds),
-    preset.discriminator(seeds),
-    tf.train.adam(),
-    tf.train.adam(),
-    preset.classes,
-  );
-  const real = new Float32Array(BATCH * PIXELS);
-  const labels = [3, 7, 1];
-  labels.forEach((_, i) => {
-    real.set(mnist.images.subarray((i + 5) * PIXELS, (i + 6) * PIXELS), i * PIXELS);
-    labels[i] = mnist.labels[i + 5];
-  });
-  const cond = preset.classes > 0;
-  const batch = {
-    real: tf.tensor4d(real, [BATCH, 28, 28, 1]),
-    realLabels: cond ? tf.tensor2d(labels, [BATCH, 1]) : null,
-    noise: tf.tensor2d(rng.normals(BATCH * preset.latentDim), [BATCH, preset.latentDim]),
-    fakeLabels: cond ? tf.tensor2d([9, 0, 4], [BATCH, 1]) : null,
-  };
+  const trainer = createGan(preset, { next: () => rng.seed() }, { lr: 1e-3, beta1: 0.9 });
+  const batch = new Batches(mnist, preset, BATCH, 11).batch(0, rng);
   const weights = trainer.generator
     .getWeights()
     .concat(trainer.discriminator.getWeights())
@@ -55,6 +37,8 @@ function stepGradients(name: PresetName): Grads {
     weights,
   };
   tf.dispose([fake, d.value, g.value, ...Object.values(d.grads), ...Object.values(g.grads)]);
+  disposeBatch(batch);
+  trainer.dispose();
   return out;
 }
 

@@ -6,23 +6,21 @@ import {
   BatchMatMul,
   type BatchMatMulAttrs,
   type BatchMatMulInputs,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { runWasm } from './wasm-call.ts';
 
 type Args = { inputs: BatchMatMulInputs; backend: BackendWasm; attrs: BatchMatMulAttrs };
 
 /** Swaps the two innermost axes with wasm's Transpose kernel. */
 function transposeInner(backend: BackendWasm, x: TensorInfo): TensorInfo {
-  const kernel = getKernel('Transpose', 'wasm');
-  if (kernel == null) throw new Error("wasm kernel 'Transpose' is not registered");
   const rank = x.shape.length;
   const perm = [...Array(rank).keys()];
   perm[rank - 2] = rank - 1;
   perm[rank - 1] = rank - 2;
-  return kernel.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as TensorInfo;
+  return runWasm('Transpose', backend, { x }, { perm });
 }
 
 export function makeBatchMatMulKernel(original: KernelFunc): KernelFunc {
