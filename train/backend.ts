@@ -19,24 +19,28 @@ interface NodeBackendFlags {
   isUsingGpuDevice?: boolean;
 }
 
+/** Loads a package for its side effect (registering a backend); tests pass a stand-in. */
+export type Importer = (pkg: string) => Promise<unknown>;
+const nodeImport: Importer = (pkg) => import(pkg);
+
 const cpuModel = (): string => `${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} cores)`;
 
 /**
  * Neither tfjs-node package is a dependency (their installers download libtensorflow); the GPU
  * workflow installs one explicitly. The name is a variable so bundlers and tsc don't resolve it.
  */
-async function tryImport(pkg: string): Promise<string | null> {
+async function tryImport(pkg: string, importer: Importer): Promise<string | null> {
   try {
-    await import(pkg);
+    await importer(pkg);
     return null;
   } catch (e) {
     return e instanceof Error ? e.message.split('\n')[0] : String(e);
   }
 }
 
-async function useTensorflow(log: (line: string) => void): Promise<BackendInfo | null> {
+async function useTensorflow(log: (line: string) => void, importer: Importer): Promise<BackendInfo | null> {
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    const err = await tryImport(pkg);
+    const err = await tryImport(pkg, importer);
     if (err !== null) {
       log(`backend: ${pkg} not available (${err})`);
       continue;
@@ -99,12 +103,13 @@ export async function selectBackend(
   choice: BackendChoice,
   requireGpu: boolean,
   log: (line: string) => void = (l) => console.error(l),
+  importer: Importer = nodeImport,
 ): Promise<BackendInfo> {
   // Silences tfjs's "install tfjs-node" banner and per-op debug checks.
   tf.env().set('PROD', true);
   let info: BackendInfo | null = null;
   if (choice === 'auto' || choice === 'tensorflow') {
-    info = await useTensorflow(log);
+    info = await useTensorflow(log, importer);
     if (!info && choice === 'tensorflow') {
       throw new Error(
         '--backend tensorflow: neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded',

@@ -1,0 +1,85 @@
+// Backend choice. tfjs-node(-gpu) cannot be installed here (its installer downloads libtensorflow), so
+// the importer is replaced by one that registers a stand-in 'tensorflow' backend carrying the flags
+// tfjs-node's backend exposes (isGPUPackage, isUsingGpuDevice); the selection logic is the real one.
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Importer, selectBackend } from '../../train/backend.ts';
+
+const missing: Importer = async (pkg) => {
+  throw new Error(`Cannot find package '${pkg}'`);
+};
+function standIn(flags: { isGPUPackage: boolean; isUsingGpuDevice: boolean }, onlyFor?: string): Importer {
+  return async (pkg) => {
+    if (onlyFor && pkg !== onlyFor) throw new Error(`Cannot find package '${pkg}'`);
+    tf.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), flags));
+  };
+}
+afterEach(() => {
+  if (tf.findBackend('tensorflow')) tf.removeBackend('tensorflow');
+});
+
+describe('selectBackend', () => {
+  it('auto without tfjs-node falls back to wasm with our kernels, saying why', async () => {
+    const log: string[] = [];
+    const info = await selectBackend('auto', false, (l) => log.push(l), missing);
+    expect(info.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+    expect(log.join('\n')).toContain(
+      "@tensorflow/tfjs-node-gpu not available (Cannot find package '@tensorflow/tfjs-node-gpu')",
+    );
+    expect(log.join('\n')).toContain('@tensorflow/tfjs-node not available');
+  });
+
+  it('tfjs-node-gpu that found no GPU: a loud warning, and --require-gpu refuses', async () => {
+    const log: string[] = [];
+    const info = await selectBackend(
+      'auto',
+      false,
+      (l) => log.push(l),
+      standIn({ isGPUPackage: true, isUsingGpuDevice: false }),
+    );
+    expect(info).toMatchObject({ name: 'tensorflow', gpu: false });
+    expect(info.device).toContain('CPU');
+    expect(log.join('\n')).toContain(
+      'WARNING: @tensorflow/tfjs-node-gpu loaded but TensorFlow found NO GPU device',
+    );
+    tf.removeBackend('tensorflow');
+    await expect(
+      selectBackend('tensorflow', true, () => {}, standIn({ isGPUPackage: true, isUsingGpuDevice: false })),
+    ).rejects.toThrow('--require-gpu: training would run on tensorflow');
+  });
+
+  it('tfjs-node-gpu on a GPU passes --require-gpu', async () => {
+    const log: string[] = [];
+    const info = await selectBackend(
+      'tensorflow',
+      true,
+      (l) => log.push(l),
+      standIn({ isGPUPackage: true, isUsingGpuDevice: true }),
+    );
+    expect(info).toMatchObject({ name: 'tensorflow', gpu: true });
+    expect(log.join('\n')).not.toContain('WARNING');
+  });
+
+  it('plain tfjs-node when the GPU package is absent', async () => {
+    const log: string[] = [];
+    const info = await selectBackend(
+      'auto',
+      false,
+      (l) => log.push(l),
+      standIn({ isGPUPackage: false, isUsingGpuDevice: false }, '@tensorflow/tfjs-node'),
+    );
+    expect(info).toMatchObject({ name: 'tensorflow', gpu: false });
+    expect(log.join('\n')).toContain('@tensorflow/tfjs-node-gpu not available');
+    expect(log.join('\n')).not.toContain('WARNING');
+  });
+
+  it('--backend tensorflow without either package is a clear error; cpu is plain cpu', async () => {
+    await expect(selectBackend('tensorflow', false, () => {}, missing)).rejects.toThrow(
+      'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded',
+    );
+    expect((await selectBackend('cpu', false, () => {}, missing)).name).toBe('cpu');
+  });
+});
