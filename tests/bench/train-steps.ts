@@ -14,12 +14,13 @@ const steps = Number(stepsArg);
 const batchSize = Number(batchArg);
 
 // The cpu column is tfjs's stock cpu backend, as shipped (our cpu fix touches only correctness).
-const info =
-  backendName === 'cpu'
-    ? (tf.env().set('PROD', true),
-      await tf.setBackend('cpu'),
-      { name: 'cpu', device: 'stock tfjs cpu backend' })
-    : await selectBackend(backendName as BackendChoice, false, () => {});
+async function useBackend(): Promise<{ name: string; device: string }> {
+  if (backendName !== 'cpu') return selectBackend(backendName as BackendChoice, false, () => {});
+  tf.env().set('PROD', true);
+  await tf.setBackend('cpu');
+  return { name: 'cpu', device: 'stock tfjs cpu backend' };
+}
+const info = await useBackend();
 const preset = getPreset(presetName as PresetName);
 const rng = new Rng(1);
 const gan = createGan(preset, { next: () => rng.seed() }, { lr: 2e-4, beta1: 0.5 });
