@@ -2,13 +2,12 @@
 // transposed (and the batch is 1); with transposeA/transposeB it runs a blocked scalar loop. Matmul gradients always transpose, so we
 // materialise the transposes with wasm's Transpose kernel and call the stock kernel with both flags off.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import {
-  BatchMatMul,
-  type BatchMatMulAttrs,
-  type BatchMatMulInputs,
-  type KernelConfig,
-  type KernelFunc,
-  type TensorInfo,
+import type {
+  BatchMatMulAttrs,
+  BatchMatMulInputs,
+  KernelConfig,
+  KernelFunc,
+  TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { runWasm } from './wasm-call.ts';
 
@@ -52,10 +51,6 @@ export function makeBatchMatMulKernel(original: KernelFunc): KernelFunc {
 }
 
 export function makeBatchMatMulConfig(original: KernelConfig): KernelConfig {
-  return {
-    kernelName: BatchMatMul,
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    kernelFunc: makeBatchMatMulKernel(original.kernelFunc),
-  };
+  // Same name, backend and setupFunc (a backend re-init still wires it up); our kernelFunc.
+  return { ...original, kernelFunc: makeBatchMatMulKernel(original.kernelFunc) };
 }

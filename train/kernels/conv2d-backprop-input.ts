@@ -14,7 +14,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   backend_util,
-  Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type Conv2DBackpropInputInputs,
   type KernelConfig,
@@ -279,10 +278,6 @@ export function makeConv2DBackpropInputKernel(original: KernelFunc): KernelFunc 
 
 /** Config replacing wasm's kernel; keeps the original setupFunc so a backend re-init still wires it up. */
 export function makeConv2DBackpropInputConfig(original: KernelConfig): KernelConfig {
-  return {
-    kernelName: Conv2DBackpropInput,
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    kernelFunc: makeConv2DBackpropInputKernel(original.kernelFunc),
-  };
+  // Same name, backend and setupFunc (a backend re-init still wires it up); our kernelFunc.
+  return { ...original, kernelFunc: makeConv2DBackpropInputKernel(original.kernelFunc) };
 }
