@@ -103,6 +103,11 @@ const explicit = new Set(
   (Object.keys(o) as (keyof TrainConfig)[]).filter((k) => program.getOptionValueSource(k) === 'cli'),
 );
 
+// `npm run train | head` closes our stdout early: keep training rather than die on EPIPE.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+
 // First Ctrl-C: finish the step, save a checkpoint, exit. Another one a while later: leave now
 // (checkpoints are atomic). One key press can arrive twice at once (the terminal signals the whole
 // process group and npm forwards it too), so a repeat within two seconds counts as the same one.

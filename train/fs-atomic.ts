@@ -17,4 +17,5 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   writeFileSync(tmp, data);
   fsyncPath(tmp);
   renameSync(tmp, path);
+  fsyncPath(dirname(path));
 }

@@ -1,8 +1,14 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BackendInfo, selectBackend } from './backend.ts';
 import { Batches, disposeBatch } from './batches.ts';
-import { CHECKPOINT, readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import {
+  CHECKPOINT,
+  type LoadedCheckpoint,
+  readCheckpoint,
+  restoreCheckpoint,
+  saveCheckpoint,
+} from './checkpoint.ts';
 import { resumedConfig, type TrainConfig, targetSteps, trainConfigSchema } from './config.ts';
 import { loadMnist } from './data/mnist.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
@@ -11,6 +17,7 @@ import { appendMetrics, truncateMetrics } from './metrics.ts';
 import { getPreset } from './models/presets.ts';
 import { createProgress } from './progress.ts';
 import { Rng, rngStateSchema } from './rng.ts';
+import { lockRun } from './run-lock.ts';
 import { sampleGridPng } from './samples.ts';
 
 export class TrainingError extends Error {
@@ -79,6 +86,24 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       `note: the checkpoint was trained on ${ckpt.state.backend}; continuing on ${backend.name} (not bit-identical)`,
     );
   }
+  mkdirSync(out, { recursive: true });
+  const unlock = lockRun(out);
+  if (typeof unlock === 'string') throw new TrainingError(unlock, 2);
+  try {
+    return await trainLocked(run, ckpt, backend, opts, log);
+  } finally {
+    unlock();
+  }
+}
+
+async function trainLocked(
+  run: TrainConfig,
+  ckpt: LoadedCheckpoint | null,
+  backend: BackendInfo,
+  opts: TrainOptions,
+  log: (line: string) => void,
+): Promise<RunResult> {
+  const out = run.out;
   if (!ckpt) clearUncheckpointedRun(out, log);
   mkdirSync(join(out, 'samples'), { recursive: true });
 
@@ -215,5 +240,4 @@ function clearUncheckpointedRun(out: string, log: (line: string) => void): void 
   if (!leftovers.length) return;
   log(`note: ${out} holds a run that never reached a checkpoint; removing its ${leftovers.join(', ')}`);
   for (const f of leftovers) rmSync(join(out, f), { recursive: true, force: true });
-  if (existsSync(out) && readdirSync(out).length === 0) rmSync(out, { recursive: true });
 }

@@ -106,3 +106,20 @@ describe('wasm ResizeNearestNeighborGrad (block-sum fast path)', () => {
     expect(Math.abs(lhs - rhs)).toBeLessThan(1e-3 * Math.max(1, Math.abs(lhs)));
   });
 });
+
+describe('resource hygiene', () => {
+  it('UnsortedSegmentSum and the block-sum ResizeNearestNeighborGrad free every intermediate on wasm', async () => {
+    await selectBackend('wasm', false, () => {});
+    const x = tf.randomNormal([6, 4]);
+    const ids = tf.tensor1d([0, 2, 2, 1, 0, 3], 'int32');
+    const img = tf.randomNormal([2, 3, 3, 2]);
+    const dy = tf.randomNormal([2, 6, 6, 2]);
+    const before = tf.engine().backend.numDataIds();
+    tf.dispose(tf.unsortedSegmentSum(x, ids, 4));
+    tf.dispose(
+      tf.engine().runKernel('ResizeNearestNeighborGrad', { images: img, dy }, { alignCorners: false }),
+    );
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+    tf.dispose([x, ids, img, dy]);
+  });
+});

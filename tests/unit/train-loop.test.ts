@@ -122,3 +122,18 @@ describe('resume rules', () => {
     );
   });
 });
+
+describe('one process per run folder', () => {
+  it('refuses a folder held by a live process, takes over one left by a dead one', async () => {
+    const out = join(root, 'locked');
+    mkdirSync(out, { recursive: true });
+    // The parent of this test process is alive and is not us.
+    writeFileSync(join(out, '.lock'), String(process.ppid));
+    await expect(train(config('locked', { steps: 1 }), quiet)).rejects.toThrow(
+      `is in use by another training process (pid ${process.ppid})`,
+    );
+    writeFileSync(join(out, '.lock'), '2147483646'); // no such process
+    await expect(train(config('locked', { steps: 1 }), quiet)).resolves.toMatchObject({ step: 1 });
+    expect(readdirSync(out)).not.toContain('.lock');
+  });
+});
