@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Preset, Seeds } from './models/presets.ts';
 
 /** One step's numbers, read back from the device once per step. */
@@ -23,15 +23,11 @@ export interface Batch {
 export const variablesOf = (m: LayersModel): tf.Variable[] =>
   m.trainableWeights.map((w) => w.read() as tf.Variable);
 
-function asList(out: tf.Tensor | tf.Tensor[] | SymbolicTensor | SymbolicTensor[]): tf.Tensor[] {
-  return (Array.isArray(out) ? out : [out]) as tf.Tensor[];
-}
-
 /**
  * The non-saturating GAN objective (Goodfellow et al. 2014): D learns real → 1, fake → 0 with
- * sigmoid cross-entropy on logits; G learns to make D say 1 on its fakes. Conditional presets add
- * an auxiliary classifier (AC-GAN, Odena et al. 2017): D learns the class of real digits, G is
- * rewarded when D reads the class it was asked for. Each Adam updates only its own network.
+ * sigmoid cross-entropy on logits; G learns to make D say 1 on its fakes. Conditional presets judge
+ * each image together with its class (a projection discriminator): real digits with their labels,
+ * fakes with the class G was asked for. Each Adam updates only its own network.
  */
 export class GanTrainer {
   readonly gVars: tf.Variable[];
@@ -54,20 +50,20 @@ export class GanTrainer {
     return this.generator.apply(inputs, { training: true }) as tf.Tensor4D;
   }
 
-  private classLoss(labels: tf.Tensor2D, logits: tf.Tensor): tf.Scalar {
-    const oneHot = tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), this.classes);
-    return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+  /** D's logits; conditional presets also show D the class each image is meant to be. */
+  private judge(images: tf.Tensor4D, labels: tf.Tensor2D | null): tf.Tensor {
+    const inputs = this.classes > 0 && labels ? [images, labels] : images;
+    return this.discriminator.apply(inputs, { training: true }) as tf.Tensor;
   }
 
   /** D's loss on a real batch and given fakes; also returns mean D(x) and D(G(z)). */
   discriminatorLoss(b: Batch, fake: tf.Tensor4D): { loss: tf.Scalar; dReal: tf.Scalar; dFake: tf.Scalar } {
-    const [realLogit, realClass] = asList(this.discriminator.apply(b.real, { training: true }));
-    const [fakeLogit] = asList(this.discriminator.apply(fake, { training: true }));
-    let loss = tf.add(
+    const realLogit = this.judge(b.real, b.realLabels);
+    const fakeLogit = this.judge(fake, b.fakeLabels);
+    const loss = tf.add(
       tf.losses.sigmoidCrossEntropy(tf.onesLike(realLogit), realLogit),
       tf.losses.sigmoidCrossEntropy(tf.zerosLike(fakeLogit), fakeLogit),
     ) as tf.Scalar;
-    if (this.classes > 0 && b.realLabels) loss = tf.add(loss, this.classLoss(b.realLabels, realClass));
     return {
       loss,
       dReal: tf.mean(tf.sigmoid(realLogit)) as tf.Scalar,
@@ -75,12 +71,11 @@ export class GanTrainer {
     };
   }
 
-  /** G's non-saturating loss −log D(G(z)) (+ the class it was asked for), and the fakes themselves. */
+  /** G's non-saturating loss −log D(G(z)), and the fakes themselves. */
   generatorLoss(b: Batch): { loss: tf.Scalar; fake: tf.Tensor4D } {
     const fake = this.generate(b);
-    const [fakeLogit, fakeClass] = asList(this.discriminator.apply(fake, { training: true }));
-    let loss = tf.losses.sigmoidCrossEntropy(tf.onesLike(fakeLogit), fakeLogit) as tf.Scalar;
-    if (this.classes > 0 && b.fakeLabels) loss = tf.add(loss, this.classLoss(b.fakeLabels, fakeClass));
+    const fakeLogit = this.judge(fake, b.fakeLabels);
+    const loss = tf.losses.sigmoidCrossEntropy(tf.onesLike(fakeLogit), fakeLogit) as tf.Scalar;
     return { loss, fake };
   }
 

@@ -1,4 +1,5 @@
 import { initializers, type LayersModel, layers, model, type SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { MinibatchStdDev } from './minibatch-stddev.ts';
 import { SeededDropout } from './seeded-dropout.ts';
 
 export const PRESETS = ['tutorial', 'fast', 'fast-cond'] as const;
@@ -16,10 +17,7 @@ export interface Preset {
   classes: number;
   /** Maps [noise] (or [noise, label]) to 28×28×1 images in [-1, 1]. */
   generator(seeds: Seeds): LayersModel;
-  /**
-   * Maps images (28×28×1) to [batch, 1] real/fake logits; with classes > 0 it returns
-   * [adversarial logits [batch, 1], class logits [batch, classes]] (an auxiliary-classifier head).
-   */
+  /** Maps images (28×28×1), and with classes > 0 their class [batch, 1], to real/fake logits [batch, 1]. */
   discriminator(seeds: Seeds): LayersModel;
 }
 
@@ -118,7 +116,12 @@ function fastGenerator(s: Seeds, latentDim: number, classes: number): LayersMode
   return model({ inputs, outputs: img, name: 'generator' });
 }
 
-/** A compact DCGAN critic; with classes > 0 it also predicts the digit (AC-GAN). */
+/**
+ * A compact DCGAN critic with a minibatch-stddev feature. With classes > 0 it is a projection
+ * discriminator (Miyato & Koyama 2018): D(x, y) = w·φ(x) + embed(y)·φ(x), so a fake must look
+ * real *for its class*. (An auxiliary-classifier head, tried first, let G collapse to one
+ * prototype per class that the head merely had to label right.)
+ */
 function fastDiscriminator(s: Seeds, classes: number): LayersModel {
   const x = layers.input({ shape: [28, 28, 1], name: 'image' });
   let h: ReturnType<layers.Layer['apply']> = x;
@@ -128,17 +131,20 @@ function fastDiscriminator(s: Seeds, classes: number): LayersModel {
       .apply(h);
     h = layers.leakyReLU({ alpha: 0.2 }).apply(h);
   }
-  h = layers.flatten().apply(h);
-  const logit = layers.dense({ units: 1, kernelInitializer: glorot(s), name: 'adversarial' }).apply(h);
-  const outputs = [logit as SymbolicTensor];
-  if (classes > 0) {
-    outputs.push(
-      layers
-        .dense({ units: classes, kernelInitializer: glorot(s), name: 'class' })
-        .apply(h) as SymbolicTensor,
-    );
-  }
-  return model({ inputs: x, outputs, name: 'discriminator' });
+  const phi = new MinibatchStdDev().apply(layers.flatten().apply(h)) as SymbolicTensor;
+  const logit = layers.dense({ units: 1, kernelInitializer: glorot(s), name: 'adversarial' }).apply(phi);
+  if (classes === 0) return model({ inputs: x, outputs: logit as SymbolicTensor, name: 'discriminator' });
+  const label = layers.input({ shape: [1], name: 'label' });
+  const embedded = layers
+    .embedding({
+      inputDim: classes,
+      outputDim: phi.shape[1] as number,
+      embeddingsInitializer: initializers.glorotUniform({ seed: s.next() }),
+    })
+    .apply(label);
+  const projection = layers.dot({ axes: 1 }).apply([phi, layers.flatten().apply(embedded) as SymbolicTensor]);
+  const out = layers.add().apply([logit as SymbolicTensor, projection as SymbolicTensor]) as SymbolicTensor;
+  return model({ inputs: [x, label], outputs: out, name: 'discriminator' });
 }
 
 const fast: Preset = {

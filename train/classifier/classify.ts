@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { type LayersModel, model } from '@tensorflow/tfjs-layers';
+import type { MnistSplit } from '../data/mnist.ts';
+import { loadLayersModelFromDir } from '../model-io.ts';
+import { FEATURE_LAYER } from './model.ts';
+
+/** Where the shipped classifier lives (model.json, weights.bin, record.json). */
+export const SHIPPED_CLASSIFIER = join(import.meta.dirname, 'shipped');
+
+export interface Classified {
+  /** Softmax class probabilities, n × 10. */
+  probs: Float32Array;
+  /** Penultimate-layer features, n × dim. */
+  features: Float32Array;
+  dim: number;
+}
+
+/** The classifier with two outputs: features and class probabilities. */
+export function withFeatures(classifier: LayersModel): LayersModel {
+  const features = classifier.getLayer(FEATURE_LAYER).output;
+  return model({ inputs: classifier.inputs, outputs: [features as never, classifier.outputs[0]] });
+}
+
+export async function loadShippedClassifier(dir = SHIPPED_CLASSIFIER): Promise<LayersModel> {
+  return loadLayersModelFromDir(dir);
+}
+
+/** Runs images (n × 784, values in [-1, 1]) through the classifier in batches. */
+export function classify(classifier: LayersModel, images: Float32Array, batch = 500): Classified {
+  const n = images.length / 784;
+  const both = withFeatures(classifier);
+  const dim = (both.outputs[0].shape[1] as number) ?? 0;
+  const probs = new Float32Array(n * 10);
+  const features = new Float32Array(n * dim);
+  for (let i = 0; i < n; i += batch) {
+    const m = Math.min(batch, n - i);
+    tf.tidy(() => {
+      const x = tf.tensor4d(images.subarray(i * 784, (i + m) * 784), [m, 28, 28, 1]);
+      const [f, logits] = both.predict(x) as tf.Tensor[];
+      features.set(f.dataSync(), i * dim);
+      probs.set(tf.softmax(logits).dataSync(), i * 10);
+    });
+  }
+  return { probs, features, dim };
+}
+
+export function argmax10(probs: Float32Array, i: number): number {
+  let best = 0;
+  for (let k = 1; k < 10; k++) if (probs[i * 10 + k] > probs[i * 10 + best]) best = k;
+  return best;
+}
+
+export function accuracy(probs: Float32Array, data: MnistSplit): number {
+  let ok = 0;
+  for (let i = 0; i < data.count; i++) if (argmax10(probs, i) === data.labels[i]) ok++;
+  return ok / data.count;
+}
