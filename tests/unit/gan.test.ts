@@ -169,3 +169,24 @@ describe('batches', () => {
     disposeBatch(b);
   });
 });
+
+describe('weightsFinite (checked before every checkpoint)', () => {
+  it('is false as soon as one weight of either network is NaN or infinite', () => {
+    const { trainer } = setup('fast');
+    expect(trainer.weightsFinite()).toBe(true);
+    for (const [net, bad] of [
+      [trainer.generator, Number.NaN],
+      [trainer.discriminator, Number.POSITIVE_INFINITY],
+    ] as const) {
+      const w = net.weights[net.weights.length - 1].read() as tf.Variable;
+      const saved = w.dataSync().slice();
+      const poisoned = saved.slice();
+      poisoned[0] = bad;
+      w.assign(tf.tensor(poisoned, w.shape));
+      expect(trainer.weightsFinite()).toBe(false);
+      w.assign(tf.tensor(saved, w.shape));
+      expect(trainer.weightsFinite()).toBe(true);
+    }
+    trainer.dispose();
+  });
+});
