@@ -1,0 +1,59 @@
+// `npm run evaluate` on a real (briefly trained) checkpoint, as a user runs it.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../train/evaluate/evaluate.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'eval-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const run = (script: string, args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', timeout: 300_000 });
+
+describe('npm run evaluate', () => {
+  it('scores a checkpoint: every metric, the floor and the real digits’ own scores', () => {
+    const out = join(root, 'run');
+    const t = run('train/cli.ts', [
+      '--preset',
+      'fast-cond',
+      '--steps',
+      '3',
+      '--batch-size',
+      '16',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+    ]);
+    expect(t.status).toBe(0);
+    const json = join(root, 'report.json');
+    const r = run('train/evaluate/cli.ts', ['--model', out, '--samples', '500', '--json', json]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/FID \(lower is better\)\s+[\d.]+\s+floor [\d.]+/);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    expect(report.preset).toBe('fast-cond');
+    const m = report.metrics;
+    expect(m.samples).toBe(500);
+    // Three steps of training: far from real digits on every metric that should notice.
+    expect(m.fid).toBeGreaterThan(10 * m.fidFloor);
+    expect(m.classAccuracy!).toBeLessThan(0.5);
+    expect(report.reference.classAccuracy).toBeGreaterThan(0.99);
+    expect(report.reference.inceptionScore).toBeGreaterThan(9);
+    for (const v of [m.precision, m.recall, m.classKL, m.inceptionScore])
+      expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it('bad input: one clear line, no stack', () => {
+    for (const [args, msg] of [
+      [[], '--model is required'],
+      [['--model', join(root, 'nowhere')], 'no checkpoint found'],
+      [['--model', join(root, 'run'), '--samples', 'x'], "--samples must be an integer ≥ 100, got 'x'"],
+    ] as const) {
+      const r = run('train/evaluate/cli.ts', [...args]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});

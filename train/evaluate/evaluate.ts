@@ -1,0 +1,153 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { readCheckpoint } from '../checkpoint.ts';
+import { accuracy, classify, loadShippedClassifier } from '../classifier/classify.ts';
+import { trainConfigSchema } from '../config.ts';
+import { loadMnist, PIXELS } from '../data/mnist.ts';
+import { getPreset, type Preset } from '../models/presets.ts';
+import { Rng } from '../rng.ts';
+import { frechetDistance, gaussianFit } from './frechet.ts';
+import { precisionRecall } from './precision-recall.ts';
+import { classAccuracy, classKL, inceptionScore } from './scores.ts';
+
+export interface Metrics {
+  fid: number;
+  fidFloor: number;
+  inceptionScore: number;
+  /** Conditional presets only (null otherwise). */
+  classAccuracy: number | null;
+  classKL: number;
+  precision: number;
+  recall: number;
+  samples: number;
+}
+
+export interface Report {
+  model: string;
+  preset: string;
+  metrics: Metrics;
+  /** The same scores for the real test digits (what a perfect generator would get). */
+  reference: {
+    inceptionScore: number;
+    classAccuracy: number;
+    classKL: number;
+    precision: number;
+    recall: number;
+  };
+  seconds: number;
+}
+
+/** A generator and its preset, from a run folder or a checkpoint folder. */
+export function loadGeneratorFromCheckpoint(dir: string): { generator: LayersModel; preset: Preset } {
+  const ckpt =
+    readCheckpoint(dir) ?? (existsSync(join(dir, 'state.json')) ? readCheckpoint(join(dir, '..')) : null);
+  if (!ckpt) throw new Error(`${dir}: no checkpoint found (expected a run folder or its checkpoint/)`);
+  const config = trainConfigSchema.safeParse(ckpt.state.config);
+  if (!config.success) throw new Error(`${ckpt.dir}: the checkpoint's run config is invalid`);
+  const preset = getPreset(config.data.preset);
+  let i = 0;
+  const generator = preset.generator({ next: () => i++ });
+  const stored = ckpt.state.sections.generator;
+  if (stored.length !== generator.weights.length) {
+    throw new Error(`${ckpt.dir}: the checkpoint does not hold a ${preset.name} generator`);
+  }
+  generator.setWeights(
+    ckpt.tensors.generator.map(({ values, shape }) => tf.tensor(values, shape, 'float32')),
+  );
+  return { generator, preset };
+}
+
+/** n digits from the generator in inference mode; conditional presets ask for each class equally. */
+export function generateDigits(
+  generator: LayersModel,
+  preset: Preset,
+  n: number,
+  seed: number,
+): { images: Float32Array; requested: Int32Array | null } {
+  const rng = new Rng(`${seed}/evaluate`);
+  const images = new Float32Array(n * PIXELS);
+  const requested = preset.classes > 0 ? Int32Array.from({ length: n }, (_, i) => i % preset.classes) : null;
+  const batch = 500;
+  for (let i = 0; i < n; i += batch) {
+    const m = Math.min(batch, n - i);
+    tf.tidy(() => {
+      const z = tf.tensor2d(rng.normals(m * preset.latentDim), [m, preset.latentDim]);
+      const inputs = requested ? [z, tf.tensor2d(Array.from(requested.subarray(i, i + m)), [m, 1])] : z;
+      images.set((generator.predict(inputs) as tf.Tensor).dataSync(), i * PIXELS);
+    });
+  }
+  return { images, requested };
+}
+
+/**
+ * Every metric of DESIGN.md in the shipped classifier's feature space: n generated digits against
+ * the 10,000 MNIST test digits, with the floor (n training digits against the test digits).
+ */
+export async function evaluateGenerator(
+  generator: LayersModel,
+  preset: Preset,
+  opts: { samples: number; seed: number; model: string; log?: (line: string) => void },
+): Promise<Report> {
+  const log = opts.log ?? (() => {});
+  const started = performance.now();
+  const classifier = await loadShippedClassifier();
+  const test = loadMnist('test');
+  const train = loadMnist('train');
+  const n = opts.samples;
+  log(`generating ${n} digits`);
+  const fake = generateDigits(generator, preset, n, opts.seed);
+  log('classifying generated, test and training digits');
+  const fakeOut = classify(classifier, fake.images);
+  const testOut = classify(classifier, test.images);
+  const trainOut = classify(classifier, train.images.subarray(0, Math.min(n, train.count) * PIXELS));
+  const dim = testOut.dim;
+  const testFit = gaussianFit(testOut.features, dim);
+  log('Fréchet distances, precision and recall');
+  const fid = frechetDistance(gaussianFit(fakeOut.features, dim), testFit);
+  const fidFloor = frechetDistance(gaussianFit(trainOut.features, dim), testFit);
+  const pr = precisionRecall(testOut.features, fakeOut.features, dim);
+  const prRef = precisionRecall(testOut.features, trainOut.features, dim);
+  classifier.dispose();
+  return {
+    model: opts.model,
+    preset: preset.name,
+    metrics: {
+      fid,
+      fidFloor,
+      inceptionScore: inceptionScore(fakeOut.probs),
+      classAccuracy: fake.requested ? classAccuracy(fakeOut.probs, fake.requested) : null,
+      classKL: classKL(fakeOut.probs),
+      precision: pr.precision,
+      recall: pr.recall,
+      samples: n,
+    },
+    reference: {
+      inceptionScore: inceptionScore(testOut.probs),
+      classAccuracy: accuracy(testOut.probs, test),
+      classKL: classKL(testOut.probs),
+      precision: prRef.precision,
+      recall: prRef.recall,
+    },
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** The report as an aligned text table. */
+export function formatReport(r: Report): string {
+  const m = r.metrics;
+  const f = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d));
+  const rows: [string, string, string][] = [
+    ['FID (lower is better)', f(m.fid), `floor ${f(m.fidFloor)}`],
+    ['inception score (max 10)', f(m.inceptionScore), f(r.reference.inceptionScore)],
+    ['class accuracy', f(m.classAccuracy), f(r.reference.classAccuracy)],
+    ['class KL vs uniform', f(m.classKL, 4), f(r.reference.classKL, 4)],
+    ['precision (k=3)', f(m.precision), f(r.reference.precision)],
+    ['recall (k=3)', f(m.recall), f(r.reference.recall)],
+  ];
+  const head: [string, string, string] = ['metric', `${r.preset} (${m.samples} samples)`, 'real digits'];
+  const w = [0, 1, 2].map((i) => Math.max(head[i].length, ...rows.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((c, i) => c.padEnd(w[i])).join('  ');
+  return [line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n');
+}
