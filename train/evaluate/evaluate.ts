@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { Metrics } from '../../edge/contract.ts';
 import { readCheckpoint } from '../checkpoint.ts';
 import { accuracy, classify, loadShippedClassifier } from '../classifier/classify.ts';
 import { trainConfigSchema } from '../config.ts';
@@ -11,18 +12,6 @@ import { Rng } from '../rng.ts';
 import { frechetDistance, gaussianFit } from './frechet.ts';
 import { precisionRecall } from './precision-recall.ts';
 import { classAccuracy, classKL, inceptionScore } from './scores.ts';
-
-export interface Metrics {
-  fid: number;
-  fidFloor: number;
-  inceptionScore: number;
-  /** Conditional presets only (null otherwise). */
-  classAccuracy: number | null;
-  classKL: number;
-  precision: number;
-  recall: number;
-  samples: number;
-}
 
 export interface Report {
   model: string;

@@ -1,0 +1,77 @@
+// The one shared contract: what R2 holds and what the API returns. The training job writes these
+// shapes, the worker validates what it reads against them, the page checks what it downloads.
+import { z } from 'zod';
+
+export const PRESET_NAMES = ['tutorial', 'fast', 'fast-cond'] as const;
+export const QUANTIZATIONS = ['uint8', 'float16', 'float32'] as const;
+export const TRAINING_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+
+/** A file of a model version: a plain name (no folders, no traversal), its size and hash. */
+export const modelFileSchema = z
+  .object({
+    path: z.string().regex(/^(?!\.)[A-Za-z0-9._-]{1,128}$/, 'a plain file name'),
+    bytes: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
+
+export const metricsSchema = z
+  .object({
+    fid: z.number().nonnegative(),
+    fidFloor: z.number().nonnegative(),
+    inceptionScore: z.number().min(0).max(10.0001),
+    /** Conditional presets only. */
+    classAccuracy: z.number().min(0).max(1).nullable(),
+    precision: z.number().min(0).max(1),
+    recall: z.number().min(0).max(1),
+    classKL: z.number().nonnegative(),
+    samples: z.number().int().positive(),
+  })
+  .strict();
+
+export const manifestSchema = z
+  .object({
+    schema: z.literal(1),
+    name: z.literal('mnist-gan'),
+    /** Sortable UTC time + short content hash, e.g. 20261127T160000Z-ab12cd34. */
+    version: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
+    createdAt: z.iso.datetime(),
+    preset: z.enum(PRESET_NAMES),
+    latentDim: z.number().int().positive(),
+    /** 0 = unconditional. */
+    classes: z.number().int().nonnegative(),
+    output: z
+      .object({
+        height: z.literal(28),
+        width: z.literal(28),
+        channels: z.literal(1),
+        range: z.tuple([z.literal(-1), z.literal(1)]),
+      })
+      .strict(),
+    quantization: z.enum(QUANTIZATIONS),
+    files: z
+      .array(modelFileSchema)
+      .min(2)
+      .refine((files) => files.some((f) => f.path === 'model.json'), 'files must include model.json')
+      .refine(
+        (files) => new Set(files.map((f) => f.path)).size === files.length,
+        'file names must be unique',
+      ),
+    metrics: metricsSchema,
+    training: z
+      .object({
+        steps: z.number().int().nonnegative(),
+        batchSize: z.number().int().positive(),
+        seconds: z.number().nonnegative(),
+        backend: z.enum(TRAINING_BACKENDS),
+        device: z.string(),
+        commit: z.string(),
+        runUrl: z.string(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ModelFile = z.infer<typeof modelFileSchema>;
+export type Metrics = z.infer<typeof metricsSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
