@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../train/evaluate/evaluate.ts';
+import { verifyExport } from '../../train/export/export.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'eval-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -42,6 +43,36 @@ describe('npm run evaluate', () => {
     expect(report.reference.inceptionScore).toBeGreaterThan(9);
     for (const v of [m.precision, m.recall, m.classKL, m.inceptionScore])
       expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it('npm run export writes a verified uint8 model whose manifest carries the report and the run', () => {
+    const out = join(root, 'exported');
+    const report = JSON.parse(readFileSync(join(root, 'report.json'), 'utf8')) as Report;
+    const r = run('train/export/cli.ts', [
+      '--model',
+      join(root, 'run'),
+      '--out',
+      out,
+      '--report',
+      join(root, 'report.json'),
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/exported \d{8}T\d{6}Z-[0-9a-f]{8} \(fast-cond, uint8, [\d,]+ bytes\)/);
+    const v = verifyExport(out);
+    if (!v.ok) throw new Error(v.problems.join('; '));
+    expect(v.manifest.metrics).toEqual(report.metrics);
+    expect(v.manifest.training).toMatchObject({ steps: 3, batchSize: 16, backend: 'wasm' });
+    for (const [args, msg] of [
+      [['--model', join(root, 'run')], '--model and --out are required'],
+      [
+        ['--model', join(root, 'run'), '--out', out, '--quantize', 'int4'],
+        "--quantize must be one of uint8, float16, float32, got 'int4'",
+      ],
+    ] as const) {
+      const bad = run('train/export/cli.ts', [...args]);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toContain(msg);
+    }
   });
 
   it('bad input: one clear line, no stack', () => {
