@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Metrics } from '../../edge/contract.ts';
+import { selectBackend } from '../../train/backend.ts';
+import { exportGenerator } from '../../train/export/export.ts';
+import { gate } from '../../train/gate/gate.ts';
+import { getPreset } from '../../train/models/presets.ts';
+
+const m: Metrics = {
+  fid: 10,
+  fidFloor: 1,
+  inceptionScore: 9,
+  classAccuracy: 0.95,
+  precision: 0.7,
+  recall: 0.4,
+  classKL: 0.01,
+  samples: 10000,
+};
+
+describe('gate rules', () => {
+  it('thresholds', () => {
+    expect(gate(m, { minClassAccuracy: 0.9, maxFid: 12 }).passed).toBe(true);
+    expect(gate(m, { minClassAccuracy: 0.97 })).toEqual({
+      passed: false,
+      lines: ['FAIL class accuracy 0.9500 (need ≥ 0.97)'],
+    });
+    expect(gate(m, { maxFid: 9.9 }).passed).toBe(false);
+    expect(gate({ ...m, classAccuracy: null }, { minClassAccuracy: 0.5 }).passed).toBe(false);
+  });
+  it('regression against a baseline, in percent', () => {
+    const baseline = { ...m, fid: 9.6, classAccuracy: 0.96 };
+    expect(gate(m, { baseline, maxRegression: 5 }).passed).toBe(true); // FID +4.2 %, accuracy −1 %
+    expect(gate(m, { baseline, maxRegression: 4 }).passed).toBe(false);
+    expect(gate(m, { baseline: { ...m, classAccuracy: 0.99 }, maxRegression: 3 }).passed).toBe(false);
+  });
+});
+
+describe('npm run gate', () => {
+  const root = mkdtempSync(join(tmpdir(), 'gate-'));
+  const dir = join(root, 'model');
+  beforeAll(async () => {
+    await selectBackend('wasm', false, () => {});
+    const preset = getPreset('fast');
+    let i = 0;
+    const generator = preset.generator({ next: () => i++ });
+    exportGenerator(generator, preset, dir, {
+      quantization: 'uint8',
+      metrics: { ...m, classAccuracy: null },
+      training: {
+        steps: 1,
+        batchSize: 1,
+        seconds: 1,
+        backend: 'wasm',
+        device: 'test',
+        commit: 'test',
+        runUrl: '',
+      },
+    });
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'train/gate/cli.ts', ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('passes, fails, and refuses a tampered model', () => {
+    expect(run(['--model', dir, '--max-fid', '12']).status).toBe(0);
+    const fail = run(['--model', dir, '--max-fid', '5']);
+    expect(fail.status).toBe(1);
+    expect(fail.stdout).toContain('FAIL FID 10.000 (need ≤ 5)');
+    expect(fail.stdout).toContain('gate: FAILED');
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      files: { path: string }[];
+    };
+    const shard = join(dir, manifest.files[1].path);
+    const bytes = readFileSync(shard);
+    bytes[0] ^= 1;
+    writeFileSync(shard, bytes);
+    const tampered = run(['--model', dir, '--max-fid', '12']);
+    expect(tampered.status).toBe(2);
+    expect(tampered.stderr).toContain('does not match its manifest');
+    expect(run(['--max-fid', '1']).stderr).toContain('--model is required');
+    expect(run(['--model', dir, '--max-regression', '3']).stderr).toContain(
+      '--max-regression needs --baseline',
+    );
+  });
+});

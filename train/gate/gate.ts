@@ -1,0 +1,49 @@
+import type { Metrics } from '../../edge/contract.ts';
+
+export interface GateRules {
+  minClassAccuracy?: number;
+  maxFid?: number;
+  /** Compared with a baseline's metrics: fail when worse by more than `maxRegression` percent. */
+  baseline?: Metrics;
+  maxRegression?: number;
+}
+
+export interface GateResult {
+  passed: boolean;
+  /** One line per check, starting with "ok" or "FAIL". */
+  lines: string[];
+}
+
+/** The quality gate a model must pass before it is published. */
+export function gate(m: Metrics, rules: GateRules): GateResult {
+  const lines: string[] = [];
+  const check = (ok: boolean, text: string) => lines.push(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
+  if (rules.minClassAccuracy !== undefined) {
+    if (m.classAccuracy === null)
+      check(false, `class accuracy: none (unconditional model), need ≥ ${rules.minClassAccuracy}`);
+    else
+      check(
+        m.classAccuracy >= rules.minClassAccuracy,
+        `class accuracy ${m.classAccuracy.toFixed(4)} (need ≥ ${rules.minClassAccuracy})`,
+      );
+  }
+  if (rules.maxFid !== undefined)
+    check(m.fid <= rules.maxFid, `FID ${m.fid.toFixed(3)} (need ≤ ${rules.maxFid})`);
+  if (rules.baseline) {
+    const p = (rules.maxRegression ?? 0) / 100;
+    const b = rules.baseline;
+    const fidLimit = b.fid * (1 + p);
+    check(
+      m.fid <= fidLimit,
+      `FID ${m.fid.toFixed(3)} vs baseline ${b.fid.toFixed(3)} (need ≤ ${fidLimit.toFixed(3)})`,
+    );
+    if (m.classAccuracy !== null && b.classAccuracy !== null) {
+      const accLimit = b.classAccuracy * (1 - p);
+      check(
+        m.classAccuracy >= accLimit,
+        `class accuracy ${m.classAccuracy.toFixed(4)} vs baseline ${b.classAccuracy.toFixed(4)} (need ≥ ${accLimit.toFixed(4)})`,
+      );
+    }
+  }
+  return { passed: lines.every((l) => l.startsWith('ok')), lines };
+}
