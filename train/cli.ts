@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS } from './backend.ts';
 import { DEFAULT_STEPS, DEFAULTS, type TrainConfig, trainConfigSchema } from './config.ts';
+import { defaultExportDir, exportRun } from './export/finish.ts';
 import { PRESETS } from './models/presets.ts';
 import { formatDuration } from './progress.ts';
 import { TrainingError, train } from './train.ts';
@@ -66,12 +68,16 @@ const program: Command = new Command('npm run train --')
     'use only the first n training digits (quick experiments)',
     int('--train-digits'),
   )
+  .option('--no-export', 'skip evaluating and exporting the final checkpoint (uint8, into <out>/export)')
+  .option('--eval-samples <n>', 'digits generated for the final evaluation', int('--eval-samples'), 10_000)
   .showHelpAfterError('(run with --help for usage)');
 
 program.parse(process.argv);
 const o = program.opts();
 
 if (o.resume && !o.out) program.error('error: --resume needs --out <dir> (the run to continue)');
+if (o.export && o.evalSamples < 100)
+  program.error(`error: --eval-samples must be at least 100, got ${o.evalSamples}`);
 
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
 const parsed = trainConfigSchema.safeParse({
@@ -135,6 +141,17 @@ try {
   console.log(`run folder: ${config.out} (checkpoint/, samples/, metrics.jsonl, losses.svg)`);
   if (r.status !== 'finished' && (r.target === null || r.step < r.target)) {
     console.log(`resume with: npm run train -- --out ${config.out} --resume`);
+  }
+  if (o.export && r.status !== 'interrupted') {
+    // Evaluate and export the final checkpoint (uint8), as the publishing step will want it.
+    const exportDir = defaultExportDir(config.out);
+    const manifest = await exportRun(config.out, exportDir, {
+      quantization: 'uint8',
+      samples: o.evalSamples,
+      reportFile: join(config.out, 'report.json'),
+      log: (l) => console.log(l),
+    });
+    console.log(`exported ${manifest.version} to ${exportDir} (report: ${join(config.out, 'report.json')})`);
   }
   process.exit(r.status === 'interrupted' ? 130 : 0);
 } catch (e) {

@@ -26,6 +26,7 @@ describe('npm run evaluate', () => {
       'wasm',
       '--out',
       out,
+      '--no-export',
     ]);
     expect(t.status).toBe(0);
     const json = join(root, 'report.json');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../train/checkpoint.ts';
+import { verifyExport } from '../../train/export/export.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'train-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -14,12 +15,14 @@ const CLI = ['--import', 'tsx', 'train/cli.ts'];
 // Small and quick, but the real loop: real digits, wasm kernels, checkpoints, samples.
 const QUICK = ['--preset', 'fast-cond', '--batch-size', '16', '--backend', 'wasm', '--log-every', '1'];
 
-function train(args: string[]) {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
+// Evaluation + export at the end of a run has its own test below; elsewhere it is skipped.
+function train(args: string[], exportAtEnd = false) {
+  const all = exportAtEnd ? args : [...args, '--no-export'];
+  const r = spawnSync(process.execPath, [...CLI, ...all], { encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 function start(args: string[]): ChildProcess {
-  return spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...CLI, ...args, '--no-export'], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 const exited = (p: ChildProcess) =>
   new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -142,7 +145,7 @@ describe('a run, interrupted and resumed, equals the same run uninterrupted', ()
 
   it('Ctrl-C through `npm run train` (SIGINT to the whole process group) saves and exits', async () => {
     const d = join(root, 'npm');
-    const p = spawn('npm', ['run', 'train', '--', ...args(d), '--checkpoint-every', '100'], {
+    const p = spawn('npm', ['run', 'train', '--', ...args(d), '--checkpoint-every', '100', '--no-export'], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -183,6 +186,21 @@ describe('SIGKILL at any moment never leaves a checkpoint that fails to load', (
     expect(r.code).toBe(0);
     const steps = metricSteps(dir);
     expect(new Set(steps).size).toBe(steps.length); // no step logged twice across resumes
+  });
+});
+
+describe('the end of a run', () => {
+  it('evaluates and exports the final checkpoint by default (uint8, verified), --no-export skips it', () => {
+    const dir = join(root, 'exported-run');
+    const r = train([...QUICK, '--steps', '2', '--eval-samples', '200', '--out', dir], true);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/FID \(lower is better\)/);
+    expect(r.out).toContain(`to ${join(dir, 'export')}`);
+    const v = verifyExport(join(dir, 'export'));
+    if (!v.ok) throw new Error(v.problems.join('; '));
+    expect(v.manifest).toMatchObject({ quantization: 'uint8', preset: 'fast-cond', training: { steps: 2 } });
+    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).metrics).toEqual(v.manifest.metrics);
+    expect(existsSync(join(root, 'a', 'export'))).toBe(false);
   });
 });
 
