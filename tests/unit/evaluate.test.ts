@@ -1,6 +1,6 @@
 // `npm run evaluate` on a real (briefly trained) checkpoint, as a user runs it.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,10 +76,37 @@ describe('npm run evaluate', () => {
     }
   });
 
+  it('scores an exported (uint8) model folder like its checkpoint', () => {
+    const json = join(root, 'report-export.json');
+    const r = run('train/evaluate/cli.ts', [
+      '--model',
+      join(root, 'exported'),
+      '--samples',
+      '500',
+      '--json',
+      json,
+    ]);
+    expect(r.status).toBe(0);
+    const fromExport = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    const fromCkpt = JSON.parse(readFileSync(join(root, 'report.json'), 'utf8')) as Report;
+    expect(fromExport.preset).toBe('fast-cond');
+    // Same latents, weights rounded to 8 bits: the scores move a little, not a lot.
+    expect(Math.abs(fromExport.metrics.fid - fromCkpt.metrics.fid)).toBeLessThan(0.1 * fromCkpt.metrics.fid);
+    expect(fromExport.metrics.fid).not.toBe(fromCkpt.metrics.fid);
+    expect(fromExport.metrics.fidFloor).toBe(fromCkpt.metrics.fidFloor);
+  });
+
   it('bad input: one clear line, no stack', () => {
+    const tampered = join(root, 'tampered');
+    cpSync(join(root, 'exported'), tampered, { recursive: true });
+    const shard = readdirSync(tampered).find((f) => f.endsWith('.bin'))!;
+    const bytes = readFileSync(join(tampered, shard));
+    bytes[100] ^= 1;
+    writeFileSync(join(tampered, shard), bytes);
     for (const [args, msg] of [
       [[], '--model is required'],
-      [['--model', join(root, 'nowhere')], 'no checkpoint found'],
+      [['--model', join(root, 'nowhere')], 'no model found'],
+      [['--model', tampered], `the export does not match its manifest: ${shard}: sha256 does not match`],
       [['--model', join(root, 'run'), '--samples', 'x'], "--samples must be an integer ≥ 100, got 'x'"],
     ] as const) {
       const r = run('train/evaluate/cli.ts', [...args]);

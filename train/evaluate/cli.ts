@@ -1,8 +1,8 @@
-// npm run evaluate -- --model DIR [--samples 10000] [--seed 1] [--json report.json]
+// npm run evaluate -- --model DIR (a run, its checkpoint/, or an exported model folder) [--samples 10000] [--seed 1] [--json report.json]
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../backend.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
-import { evaluateGenerator, formatReport, loadGeneratorFromCheckpoint } from './evaluate.ts';
+import { evaluateGenerator, formatReport, loadGenerator } from './evaluate.ts';
 
 const usage = 'usage: npm run evaluate -- --model DIR [--samples 10000] [--seed 1] [--json report.json]';
 try {
@@ -24,7 +24,7 @@ try {
     throw new Error(`--seed must be a non-negative integer, got '${values.seed}'`);
   const backend = await selectBackend(values.backend as 'auto', false, () => {});
   console.error(`backend: ${backend.name} on ${backend.device}`);
-  const { generator, preset } = loadGeneratorFromCheckpoint(values.model);
+  const { generator, preset } = await loadGenerator(values.model);
   const report = await evaluateGenerator(generator, preset, {
     samples,
     seed,

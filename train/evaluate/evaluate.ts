@@ -7,6 +7,8 @@ import { readCheckpoint } from '../checkpoint.ts';
 import { accuracy, classify, loadShippedClassifier } from '../classifier/classify.ts';
 import { trainConfigSchema } from '../config.ts';
 import { loadMnist, PIXELS } from '../data/mnist.ts';
+import { verifyExport } from '../export/export.ts';
+import { loadLayersModelFromDir } from '../model-io.ts';
 import { getPreset, type Preset } from '../models/presets.ts';
 import { Rng } from '../rng.ts';
 import { frechetDistance, gaussianFit } from './frechet.ts';
@@ -32,7 +34,10 @@ export interface Report {
 export function loadGeneratorFromCheckpoint(dir: string): { generator: LayersModel; preset: Preset } {
   const ckpt =
     readCheckpoint(dir) ?? (existsSync(join(dir, 'state.json')) ? readCheckpoint(join(dir, '..')) : null);
-  if (!ckpt) throw new Error(`${dir}: no checkpoint found (expected a run folder or its checkpoint/)`);
+  if (!ckpt)
+    throw new Error(
+      `${dir}: no model found (expected a run folder, its checkpoint/, or an exported model with manifest.json)`,
+    );
   const config = trainConfigSchema.safeParse(ckpt.state.config);
   if (!config.success) throw new Error(`${ckpt.dir}: the checkpoint's run config is invalid`);
   const preset = getPreset(config.data.preset);
@@ -45,6 +50,21 @@ export function loadGeneratorFromCheckpoint(dir: string): { generator: LayersMod
   generator.setWeights(
     ckpt.tensors.generator.map(({ values, shape }) => tf.tensor(values, shape, 'float32')),
   );
+  return { generator, preset };
+}
+
+/**
+ * A generator and its preset from any model folder: an exported model (manifest.json, checked
+ * file by file against the manifest first, quantized weights dequantized by tfjs as a browser
+ * would) or a training run / checkpoint folder.
+ */
+export async function loadGenerator(dir: string): Promise<{ generator: LayersModel; preset: Preset }> {
+  if (!existsSync(join(dir, 'manifest.json'))) return loadGeneratorFromCheckpoint(dir);
+  const verified = verifyExport(dir);
+  if (!verified.ok)
+    throw new Error(`${dir}: the export does not match its manifest: ${verified.problems.join('; ')}`);
+  const preset = getPreset(verified.manifest.preset);
+  const generator = await loadLayersModelFromDir(dir);
   return { generator, preset };
 }
 
