@@ -1,0 +1,64 @@
+// Publishing an exported model: shards, model.json, the version's manifest, and (promotion) the
+// root latest.json last. Each object is read back and checked against the manifest before the next
+// step, so a failure at any point leaves latest.json on a complete, verified version, and running
+// the same publish again finishes the job.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Manifest, r2Keys } from '../../edge/contract.ts';
+import { verifyExport } from '../export/export.ts';
+import type { ObjectStore } from './store.ts';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const contentType = (path: string) =>
+  path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+
+export type PublishStep =
+  | { kind: 'file'; key: string }
+  | { kind: 'manifest'; key: string }
+  | { kind: 'promote' };
+
+export interface PublishOptions {
+  promote: boolean;
+  log?: (line: string) => void;
+  /** Test hook: called before each step; throwing there simulates a failure at that step. */
+  beforeStep?: (step: PublishStep) => void | Promise<void>;
+}
+
+async function putVerified(store: ObjectStore, key: string, bytes: Uint8Array): Promise<void> {
+  await store.put(key, bytes, contentType(key));
+  const back = await store.get(key);
+  if (!back) throw new Error(`${key}: missing right after upload to ${store.description}`);
+  if (back.length !== bytes.length || sha256(back) !== sha256(bytes)) {
+    throw new Error(`${key}: what ${store.description} holds does not match what was uploaded`);
+  }
+}
+
+/** Publishes the exported model folder `dir`; returns its manifest. */
+export async function publishModel(store: ObjectStore, dir: string, opts: PublishOptions): Promise<Manifest> {
+  const log = opts.log ?? (() => {});
+  const verified = verifyExport(dir);
+  if (!verified.ok) throw new Error(`${dir}: not a valid export: ${verified.problems.join('; ')}`);
+  const manifest = verified.manifest;
+  // model.json after the shards it points at; the manifest after every file it lists.
+  const ordered = [...manifest.files].sort(
+    (a, b) => Number(a.path === 'model.json') - Number(b.path === 'model.json'),
+  );
+  for (const f of ordered) {
+    const key = r2Keys.file(manifest.version, f.path);
+    await opts.beforeStep?.({ kind: 'file', key });
+    await putVerified(store, key, readFileSync(join(dir, f.path)));
+    log(`uploaded ${key} (${f.bytes.toLocaleString('en-US')} bytes, sha256 ok)`);
+  }
+  const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  const manifestKey = r2Keys.manifest(manifest.version);
+  await opts.beforeStep?.({ kind: 'manifest', key: manifestKey });
+  await putVerified(store, manifestKey, manifestBytes);
+  log(`uploaded ${manifestKey}`);
+  if (opts.promote) {
+    await opts.beforeStep?.({ kind: 'promote' });
+    await putVerified(store, r2Keys.latest, manifestBytes);
+    log(`promoted ${manifest.version} (${r2Keys.latest})`);
+  }
+  return manifest;
+}

@@ -1,0 +1,8 @@
+/** The few object-store operations publishing needs; R2 (S3 API) and the local wrangler state. */
+export interface ObjectStore {
+  /** Where the objects go, for messages. */
+  readonly description: string;
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  get(key: string): Promise<Uint8Array | null>;
+  close(): Promise<void>;
+}
