@@ -38,7 +38,11 @@ app.all('/v1/*', (c) => {
 
 // Everything else is the web client, from the static assets.
 app.all('*', pageHeaders, async (c) => {
-  const res = await c.env.ASSETS.fetch(c.req.raw);
+  // The assets binding looks at the path only; a fixed origin keeps odd hosts (a request URL can
+  // be 'https://~/') and '//x' paths from being read as somewhere to fetch from.
+  const { pathname, search } = new URL(c.req.url);
+  const url = new URL(`${pathname.replace(/^\/{2,}/, '/')}${search}`, 'https://assets.invalid');
+  const res = await c.env.ASSETS.fetch(new Request(url, c.req.raw));
   return new Response(res.body, res); // the binding's headers are immutable; the middleware adds to them
 });
 
