@@ -1,10 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 
-// The page runs WASM (needs 'wasm-unsafe-eval'), tfjs's threaded WASM backend starts workers from
-// blob: URLs, and the grid is drawn on canvases exported as data:/blob: PNGs. Nothing else is allowed.
+// The page runs WASM (needs 'wasm-unsafe-eval'); tfjs's threaded WASM backend starts its workers
+// from blob: URLs and they importScripts() another blob: (script-src applies to that); the grid is
+// exported as a blob: PNG. Blob URLs can only be minted by the page's own scripts. Nothing else.
 const CSP = [
   "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
   "worker-src 'self' blob:",
   "connect-src 'self'",
   "img-src 'self' data: blob:",

@@ -1,0 +1,88 @@
+// npm run publish --target local, then the real worker (wrangler dev, offline) serving what it wrote.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Manifest, manifestSchema } from '../../edge/contract.ts';
+import { type LocalWorker, startLocalWorker } from '../../train/publish/local-worker.ts';
+
+const MODEL = 'train/pretrained';
+const root = mkdtempSync(join(tmpdir(), 'publish-'));
+const persist = join(root, 'state');
+let worker: LocalWorker | undefined;
+const publish = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'train/publish/cli.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+const shipped = manifestSchema.parse(JSON.parse(readFileSync(join(MODEL, 'manifest.json'), 'utf8')));
+
+beforeAll(() => {
+  spawnSync('npm', ['run', 'build:web', '--silent'], { stdio: 'inherit' });
+});
+afterAll(async () => {
+  await worker?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('npm run publish --target local', () => {
+  it('uploads and verifies every object, promotes last', () => {
+    const r = publish('--model', MODEL, '--target', 'local', '--promote', '--persist-to', persist);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const shard = shipped.files.find((f) => f.path.endsWith('.bin'))!;
+    expect(lines.slice(1)).toEqual([
+      `uploaded models/${shipped.version}/${shard.path} (${shard.bytes.toLocaleString('en-US')} bytes, sha256 ok)`,
+      expect.stringMatching(new RegExp(`^uploaded models/${shipped.version}/model.json \\(`)),
+      `uploaded models/${shipped.version}/manifest.json`,
+      `promoted ${shipped.version} (latest.json)`,
+      `published ${shipped.version} and promoted it`,
+    ]);
+  });
+
+  it('wrangler dev serves it: /v1/model is the manifest and every file matches its hash', async () => {
+    worker = await startLocalWorker({ persistDir: persist });
+    const res = await fetch(`${worker.url}/v1/model`);
+    expect(res.status).toBe(200);
+    const served = manifestSchema.parse(await res.json()) as Manifest;
+    expect(served).toEqual(shipped);
+    for (const f of served.files) {
+      const file = await fetch(`${worker.url}/v1/models/${served.version}/${f.path}`);
+      expect(file.status).toBe(200);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      expect(bytes.length).toBe(f.bytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256);
+    }
+    const page = await fetch(`${worker.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('Cross-Origin-Embedder-Policy')).toBe('require-corp');
+  });
+
+  it('re-running is harmless; a tampered export is refused and changes nothing', async () => {
+    await worker?.stop();
+    worker = undefined;
+    expect(publish('--model', MODEL, '--promote', '--persist-to', persist).status).toBe(0);
+    const tampered = join(root, 'tampered');
+    cpSync(MODEL, tampered, { recursive: true });
+    const shard = readdirSync(tampered).find((f) => f.endsWith('.bin'))!;
+    const bytes = readFileSync(join(tampered, shard));
+    bytes[7] ^= 0xff;
+    writeFileSync(join(tampered, shard), bytes);
+    const r = publish('--model', tampered, '--promote', '--persist-to', persist);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`not a valid export: ${shard}: sha256 does not match the manifest`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    for (const [args, msg] of [
+      [[], '--model is required'],
+      [['--model', MODEL, '--target', 's3'], "--target must be 'local'"],
+      [['--model', join(root, 'nowhere'), '--persist-to', persist], 'not a valid export'],
+    ] as const) {
+      const bad = publish(...args);
+      expect(bad.status, args.join(' ')).toBe(1);
+      expect(bad.stderr).toContain(msg);
+    }
+  });
+});

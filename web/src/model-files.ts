@@ -1,0 +1,107 @@
+// Downloads a version's files, checks each one's size and sha256 against the manifest before
+// anything else sees it, and keeps verified files in the Cache API under their hash: a repeat visit
+// reads them from there (0 bytes downloaded), a new version downloads only files it does not share.
+import type { Manifest, ModelFile } from '../../edge/contract.ts';
+import { sha256Hex } from './hex.ts';
+
+const CACHE = 'mnist-gan-files-v1';
+const LAST_GOOD = 'mnist-gan:last-good-manifest';
+
+export class IntegrityError extends Error {}
+
+export interface Progress {
+  loaded: number;
+  total: number;
+  fromCache: number;
+}
+
+const cacheKey = (f: ModelFile) => new Request(`/__verified-files/${f.sha256}`);
+
+async function verify(f: ModelFile, bytes: Uint8Array): Promise<boolean> {
+  return bytes.length === f.bytes && (await sha256Hex(bytes)) === f.sha256;
+}
+
+async function openCache(): Promise<Cache | null> {
+  try {
+    return typeof caches === 'undefined' ? null : await caches.open(CACHE);
+  } catch {
+    return null; // e.g. storage disabled: work without a cache
+  }
+}
+
+async function download(url: string, f: ModelFile, onBytes: (n: number) => void): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok || !res.body) throw new Error(`${f.path}: HTTP ${res.status}`);
+  const out = new Uint8Array(f.bytes);
+  const reader = res.body.getReader();
+  let at = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (at + value.length > out.length) {
+      await reader.cancel();
+      throw new IntegrityError(`${f.path} is larger than the manifest says (${f.bytes} bytes).`);
+    }
+    out.set(value, at);
+    at += value.length;
+    onBytes(value.length);
+  }
+  return out.subarray(0, at);
+}
+
+/** Every file of the manifest, verified; from the cache where possible. */
+export async function loadFiles(
+  apiBase: string,
+  manifest: Manifest,
+  onProgress: (p: Progress) => void,
+  opts: { cachedOnly?: boolean } = {},
+): Promise<Map<string, Uint8Array>> {
+  const cache = await openCache();
+  const total = manifest.files.reduce((s, f) => s + f.bytes, 0);
+  const progress: Progress = { loaded: 0, total, fromCache: 0 };
+  const files = new Map<string, Uint8Array>();
+  for (const f of manifest.files) {
+    const hit = await cache?.match(cacheKey(f));
+    if (hit) {
+      const bytes = new Uint8Array(await hit.arrayBuffer());
+      if (await verify(f, bytes)) {
+        files.set(f.path, bytes);
+        progress.loaded += f.bytes;
+        progress.fromCache += f.bytes;
+        onProgress({ ...progress });
+        continue;
+      }
+      await cache?.delete(cacheKey(f)); // a damaged entry: fetch it again
+    }
+    if (opts.cachedOnly) throw new Error(`${f.path} is not in the cache.`);
+    const url = `${apiBase}/v1/models/${manifest.version}/${encodeURIComponent(f.path)}`;
+    const bytes = await download(url, f, (n) => {
+      progress.loaded += n;
+      onProgress({ ...progress });
+    });
+    if (!(await verify(f, bytes))) {
+      throw new IntegrityError(
+        `${f.path} of ${manifest.version} does not match its manifest (size or sha256).`,
+      );
+    }
+    files.set(f.path, bytes);
+    await cache?.put(cacheKey(f), new Response(bytes as Uint8Array<ArrayBuffer>));
+  }
+  return files;
+}
+
+export function rememberGood(manifest: Manifest): void {
+  try {
+    localStorage.setItem(LAST_GOOD, JSON.stringify(manifest));
+  } catch {
+    // storage may be unavailable; the fallback is then simply absent
+  }
+}
+
+export function lastGood(): string | null {
+  try {
+    return localStorage.getItem(LAST_GOOD);
+  } catch {
+    return null;
+  }
+}
