@@ -65,7 +65,7 @@ async function waitReady(page: Page): Promise<void> {
   );
   expect(
     await page.locator('#status').getAttribute('data-state'),
-    await page.locator('#status').innerText(),
+    await page.locator('#status').textContent(),
   ).toBe('ready');
 }
 
@@ -151,7 +151,7 @@ describe('the page in Chromium', () => {
       // Float rounding differs between backends (WebGPU, XNNPACK, JS); a few gray levels at most.
       expect(diff.max).toBeLessThanOrEqual(8);
       expect(diff.mean).toBeLessThan(0.5);
-      expect(await page.locator('#timing').innerText()).toMatch(/16 digits in [\d.]+ ms on (WASM|WebGPU)/);
+      expect(await page.locator('#timing').textContent()).toMatch(/16 digits in [\d.]+ ms on (WASM|WebGPU)/);
       await page.screenshot({ path: join(ARTIFACTS, `page-${backend}.png`), fullPage: true });
       await context.close();
     },
@@ -167,7 +167,7 @@ describe('the page in Chromium', () => {
     });
     expect(hasGpu).toBe(true); // there is an adapter (SwiftShader), and yet:
     expect(await page.locator('body').getAttribute('data-backend')).toBe('wasm');
-    expect(await page.locator('#status').innerText()).toMatch(
+    expect(await page.locator('#status').textContent()).toMatch(
       'Not using WebGPU: only a software WebGPU adapter',
     );
     await context.close();
@@ -204,7 +204,7 @@ describe('the page in Chromium', () => {
     await page.reload();
     await waitReady(page);
     expect(fileRequests).toEqual([]);
-    expect(await page.locator('#status').innerText()).toMatch('Ready.');
+    expect(await page.locator('#status').textContent()).toMatch('Ready.');
     await context.close();
   });
 
@@ -247,7 +247,7 @@ describe('the page in Chromium', () => {
         null,
         { timeout: 60_000 },
       );
-      expect(await page.locator('#status').innerText()).toMatch(
+      expect(await page.locator('#status').textContent()).toMatch(
         `Integrity error: ${shard.path} of ${version} does not match its manifest`,
       );
       expect(await page.locator('#grid').getAttribute('data-drawn')).toBeNull();
@@ -255,7 +255,7 @@ describe('the page in Chromium', () => {
 
       const back = await open(good, '?backend=wasm');
       await waitReady(back);
-      expect(await back.locator('#status').innerText()).toMatch(
+      expect(await back.locator('#status').textContent()).toMatch(
         `Showing the last good model (${manifest.version}) from the cache.`,
       );
     } finally {

@@ -1,5 +1,6 @@
 // What the URL asks for: ?backend=webgpu|wasm|wasm-simd|cpu overrides the runtime choice,
-// ?api=https://… reads the model from another API origin (same origin by default).
+// ?api=https://… reads the model from another API origin (same origin by default), ?version=…
+// runs a published version other than the promoted one.
 
 export const BACKENDS = ['webgpu', 'wasm', 'wasm-simd', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -7,6 +8,8 @@ export type BackendChoice = (typeof BACKENDS)[number];
 export interface PageConfig {
   backend: BackendChoice | null;
   apiBase: string;
+  /** A published version to run instead of the promoted one (?version=…). */
+  version: string | null;
 }
 
 export function readConfig(search: string, origin: string): PageConfig {
@@ -23,5 +26,8 @@ export function readConfig(search: string, origin: string): PageConfig {
     }
     apiBase = u.origin;
   }
-  return { backend, apiBase };
+  const version = q.get('version');
+  if (version !== null && !/^\d{8}T\d{6}Z-[0-9a-f]{8}$/.test(version))
+    throw new Error(`?version=${version} is not a version name.`);
+  return { backend, apiBase, version };
 }

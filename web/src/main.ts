@@ -57,6 +57,7 @@ async function generate(): Promise<void> {
     const l = latents(r.seed, r.n, m.latentDim, m.classes, r.digit);
     const { pixels, ms } = await generator.generate(l, r.n);
     drawGrid(canvas, pixels, r.n);
+    canvas.dataset.firstDrawMs ??= performance.now().toFixed(1); // since navigation started
     Object.assign(canvas.dataset, { seed: String(r.seed), digit: String(r.digit), n: String(r.n) });
     canvas.dataset.drawn = String(Number(canvas.dataset.drawn ?? 0) + 1);
     timing.textContent = `${r.n} digit${r.n === 1 ? '' : 's'} in ${ms.toFixed(1)} ms on ${runtime.label}.`;
@@ -106,6 +107,7 @@ async function walk(): Promise<void> {
 /** The manifest and verified files to run: the promoted model, or the last good one as a fallback. */
 async function obtainModel(
   apiBase: string,
+  version: string | null,
 ): Promise<{ manifest: Manifest; files: Map<string, Uint8Array> } | null> {
   const good = parseManifest(lastGood());
   const fromCache = async (why: State, text: string) => {
@@ -123,7 +125,7 @@ async function obtainModel(
   };
   let manifest: Manifest;
   try {
-    manifest = await fetchManifest(apiBase);
+    manifest = await fetchManifest(apiBase, version);
   } catch (e) {
     if (e instanceof NoModelError) {
       setStatus('no-model', 'No model has been published yet. Come back after the first training run.');
@@ -158,7 +160,7 @@ async function obtainModel(
 
 async function main(): Promise<void> {
   const config = readConfig(location.search, location.origin);
-  const model = await obtainModel(config.apiBase);
+  const model = await obtainModel(config.apiBase, config.version);
   if (!model) return;
   setStatus('loading', 'Starting the runtime…');
   const [core] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers')]);
@@ -180,6 +182,48 @@ async function main(): Promise<void> {
     await generate();
   });
   await generate();
+  exposeBenchHooks();
+}
+
+declare global {
+  interface Window {
+    /** For the benchmark (npm run bench:web): time the generator without the UI around it. */
+    __gan?: {
+      runtime: { label: string; kind: string; initMs: number };
+      time(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
+      matmulGflops(size: number, reps: number): Promise<number>;
+    };
+  }
+}
+
+function exposeBenchHooks(): void {
+  window.__gan = {
+    runtime: { label: runtime.label, kind: runtime.kind, initMs: runtime.initMs },
+    async time(n, reps) {
+      const m = generator.manifest;
+      const l = latents(7, n, m.latentDim, m.classes, 'any');
+      const firstMs = (await generator.generate(l, n)).ms;
+      const warm: number[] = [];
+      for (let i = 0; i < reps; i++) warm.push((await generator.generate(l, n)).ms);
+      warm.sort((a, b) => a - b);
+      return { firstMs, warmMedianMs: warm[Math.floor(warm.length / 2)] };
+    },
+    async matmulGflops(size, reps) {
+      const a = tf.randomNormal([size, size]);
+      const b = tf.randomNormal([size, size]);
+      await tf.matMul(a, b).data(); // warm-up
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) {
+        const c = tf.matMul(a, b);
+        await c.data();
+        c.dispose();
+      }
+      const s = (performance.now() - t0) / 1000 / reps;
+      a.dispose();
+      b.dispose();
+      return (2 * size ** 3) / s / 1e9;
+    },
+  };
 }
 
 form.addEventListener('submit', (e) => {

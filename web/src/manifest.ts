@@ -9,10 +9,11 @@ z.config({ jitless: true });
 export class NoModelError extends Error {}
 export class OfflineError extends Error {}
 
-export async function fetchManifest(apiBase: string): Promise<Manifest> {
+export async function fetchManifest(apiBase: string, version: string | null = null): Promise<Manifest> {
   let res: Response;
+  const path = version ? `/v1/models/${encodeURIComponent(version)}` : '/v1/model';
   try {
-    res = await fetch(`${apiBase}/v1/model`, { cache: 'no-cache' });
+    res = await fetch(`${apiBase}${path}`, { cache: 'no-cache' });
   } catch {
     throw new OfflineError('The model server cannot be reached (offline?).');
   }

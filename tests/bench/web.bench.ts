@@ -1,0 +1,206 @@
+// npm run bench:web: the page in headless Chromium against the local worker, for each backend ×
+// preset × batch: backend init, first call, warm median; cold (empty cache) and warm navigation to
+// the first drawn grid; bytes by kind; the generator's FLOPs per digit and the GFLOP/s achieved,
+// beside a plain matmul's GFLOP/s on the same backend in the same run.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { type Manifest, manifestSchema } from '../../edge/contract.ts';
+import { loadLayersModelFromDir } from '../../train/model-io.ts';
+import { openLocalStore } from '../../train/publish/local-store.ts';
+import { startLocalWorker } from '../../train/publish/local-worker.ts';
+import { publishModel } from '../../train/publish/publish.ts';
+import { launchChromium } from '../browser/chromium.ts';
+
+interface GanWindow {
+  __gan: {
+    runtime: { label: string; kind: string; initMs: number };
+    time(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
+    matmulGflops(size: number, reps: number): Promise<number>;
+  };
+}
+
+const BACKENDS = ['webgpu', 'wasm', 'wasm-simd', 'cpu'] as const;
+const BATCHES = [1, 16, 64];
+const WORK = '.tmp/bench-web';
+
+/** An exported model per preset: the shipped fast-cond, and briefly trained ones for the others
+ * (speed depends on the architecture, not on how well it was trained). */
+function exportFor(preset: string): string {
+  if (preset === 'fast-cond') return 'train/pretrained';
+  const run = join(WORK, preset);
+  if (!existsSync(join(run, 'export', 'manifest.json'))) {
+    process.stderr.write(`training a 2-step ${preset} model to have its weights …\n`);
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'train/cli.ts',
+        '--preset',
+        preset,
+        '--steps',
+        '2',
+        '--batch-size',
+        '16',
+        '--out',
+        run,
+        '--eval-samples',
+        '100',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+  }
+  return join(run, 'export');
+}
+
+/** Multiply-adds ×2 of one digit, from the layers' shapes. */
+function flopsPerDigit(model: LayersModel): number {
+  let flops = 0;
+  for (const layer of model.layers) {
+    const cfg = layer.getConfig() as { units?: number; kernelSize?: number[]; filters?: number };
+    const out = layer.outputShape as number[];
+    const input = layer.input;
+    const inp = (Array.isArray(input) ? input[0] : input).shape;
+    const cls = layer.getClassName();
+    if (cls === 'Dense') flops += 2 * (inp[inp.length - 1] as number) * (cfg.units as number);
+    if (cls === 'Conv2D') {
+      const [kh, kw] = cfg.kernelSize as number[];
+      flops +=
+        2 * kh * kw * (inp[3] as number) * (out[3] as number) * (out[1] as number) * (out[2] as number);
+    }
+    if (cls === 'Conv2DTranspose') {
+      const [kh, kw] = cfg.kernelSize as number[];
+      flops +=
+        2 * kh * kw * (inp[3] as number) * (out[3] as number) * (inp[1] as number) * (inp[2] as number);
+    }
+  }
+  return flops;
+}
+
+execFileSync('npm', ['run', 'build:web', '--silent'], { stdio: 'inherit' });
+await tf.setBackend('cpu');
+const models: { preset: string; manifest: Manifest; flops: number; bytes: number }[] = [];
+const persist = mkdtempSync(join(tmpdir(), 'bench-web-'));
+const store = await openLocalStore(persist);
+for (const preset of ['tutorial', 'fast', 'fast-cond']) {
+  const dir = exportFor(preset);
+  const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  await publishModel(store, dir, { promote: preset === 'fast-cond' });
+  const model = await loadLayersModelFromDir(dir);
+  models.push({
+    preset,
+    manifest,
+    flops: flopsPerDigit(model),
+    bytes: manifest.files.reduce((s, f) => s + f.bytes, 0),
+  });
+  model.dispose();
+}
+await store.close();
+const worker = await startLocalWorker({ persistDir: persist });
+const browser = await launchChromium();
+
+type Row = Record<string, string | number>;
+const rows: Row[] = [];
+const loads: Row[] = [];
+try {
+  for (const backend of BACKENDS) {
+    for (const m of models) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const bytes = { js: 0, wasm: 0, weights: 0, other: 0 };
+      page.on('requestfinished', async (req) => {
+        const size = (await req.sizes()).responseBodySize;
+        const url = req.url();
+        const kind = url.includes('/v1/models/')
+          ? 'weights'
+          : url.endsWith('.js')
+            ? 'js'
+            : url.endsWith('.wasm')
+              ? 'wasm'
+              : 'other';
+        bytes[kind] += size;
+      });
+      const url = `${worker.url}/?backend=${backend}&version=${m.manifest.version}`;
+      const ready = async () => {
+        await page.waitForFunction(
+          () =>
+            !!document.getElementById('grid')?.dataset.drawn ||
+            ['error', 'integrity', 'no-model', 'offline'].includes(
+              document.getElementById('status')?.dataset.state ?? '',
+            ),
+          null,
+          { timeout: 600_000 },
+        );
+        const state = await page.locator('#status').getAttribute('data-state');
+        if (state !== 'ready')
+          throw new Error(`${backend}/${m.preset}: ${await page.locator('#status').textContent()}`);
+        return Number(await page.locator('#grid').getAttribute('data-first-draw-ms'));
+      };
+      process.stderr.write(`${backend} × ${m.preset} …\n`);
+      await page.goto(url);
+      const cold = await ready();
+      const coldBytes = { ...bytes };
+      for (const k of Object.keys(bytes) as (keyof typeof bytes)[]) bytes[k] = 0;
+      await page.reload();
+      const warm = await ready();
+      loads.push({
+        backend,
+        preset: m.preset,
+        coldMs: cold,
+        warmMs: warm,
+        ...Object.fromEntries(
+          Object.entries(coldBytes).map(([k, v]) => [`cold ${k} KB`, (v / 1024).toFixed(0)]),
+        ),
+        'warm weights B': bytes.weights,
+      });
+      const runtime = await page.evaluate(() => (window as unknown as GanWindow).__gan.runtime);
+      const slow = backend === 'cpu' || (backend === 'webgpu' && m.preset === 'tutorial');
+      const matmul = await page.evaluate(() => (window as unknown as GanWindow).__gan.matmulGflops(256, 5));
+      for (const n of BATCHES) {
+        const t = await page.evaluate(([n, reps]) => (window as unknown as GanWindow).__gan.time(n, reps), [
+          n,
+          slow ? 3 : 10,
+        ] as const);
+        rows.push({
+          backend: runtime.label,
+          preset: m.preset,
+          batch: n,
+          'init ms': runtime.initMs.toFixed(0),
+          'first ms': t.firstMs.toFixed(1),
+          'warm ms': t.warmMedianMs.toFixed(1),
+          'MFLOP/digit': (m.flops / 1e6).toFixed(1),
+          'GFLOP/s': ((m.flops * n) / (t.warmMedianMs / 1000) / 1e9).toFixed(2),
+          'matmul GFLOP/s': matmul.toFixed(2),
+        });
+      }
+      await context.close();
+    }
+  }
+} finally {
+  await browser.close();
+  await worker.stop();
+  rmSync(persist, { recursive: true, force: true });
+}
+
+function table(rs: Row[]): string {
+  const cols = Object.keys(rs[0]);
+  const w = cols.map((c) => Math.max(c.length, ...rs.map((r) => String(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padStart(w[i])).join('  ');
+  return [
+    line(cols),
+    line(w.map((x) => '-'.repeat(x))),
+    ...rs.map((r) => line(cols.map((c) => String(r[c])))),
+  ].join('\n');
+}
+console.log(
+  `\nheadless Chromium, ${new Date().toISOString()}; weights: ${models.map((m) => `${m.preset} ${m.bytes.toLocaleString('en-US')} B (${m.manifest.quantization})`).join(', ')}`,
+);
+console.log(`\ngeneration\n${table(rows)}`);
+console.log(
+  `\nnavigation to the first drawn grid (ms since navigation start; cold = empty cache)\n${table(loads)}`,
+);
