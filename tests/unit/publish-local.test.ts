@@ -35,6 +35,7 @@ describe('npm run publish --target local', () => {
     const lines = r.stdout.trim().split('\n');
     const shard = shipped.files.find((f) => f.path.endsWith('.bin'))!;
     expect(lines.slice(1)).toEqual([
+      'no promoted model yet: nothing to compare with',
       `uploaded models/${shipped.version}/${shard.path} (${shard.bytes.toLocaleString('en-US')} bytes, sha256 ok)`,
       expect.stringMatching(new RegExp(`^uploaded models/${shipped.version}/model.json \\(`)),
       `uploaded models/${shipped.version}/manifest.json`,
@@ -75,9 +76,31 @@ describe('npm run publish --target local', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`not a valid export: ${shard}: sha256 does not match the manifest`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // A worse model is not promoted over a better one, unless forced.
+    const worse = join(root, 'worse');
+    cpSync(MODEL, worse, { recursive: true });
+    const m = {
+      ...shipped,
+      version: '20990101T000000Z-0000beef',
+      metrics: { ...shipped.metrics, fid: shipped.metrics.fid * 2 },
+    };
+    writeFileSync(join(worse, 'manifest.json'), JSON.stringify(m));
+    const refused = publish('--model', worse, '--promote', '--persist-to', persist);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toMatch(/gate vs .*: FAIL FID/);
+    expect(refused.stderr).toContain(
+      `refusing to promote ${m.version}: worse than the promoted ${shipped.version} (--force overrides)`,
+    );
+    const forced = publish('--model', worse, '--promote', '--force', '--persist-to', persist);
+    expect(forced.status).toBe(0);
+    expect(forced.stdout).toContain(`promoted ${m.version}`);
     for (const [args, msg] of [
       [[], '--model is required'],
-      [['--model', MODEL, '--target', 's3'], "--target must be 'local'"],
+      [
+        ['--model', MODEL, '--max-regression=-1'],
+        "--max-regression must be a non-negative number, got '-1'",
+      ],
+      [['--model', MODEL, '--target', 's3'], "--target must be 'local' or 'r2', got 's3'"],
       [['--model', join(root, 'nowhere'), '--persist-to', persist], 'not a valid export'],
     ] as const) {
       const bad = publish(...args);

@@ -1,29 +1,38 @@
-// npm run publish -- --model DIR [--target local|r2] [--promote] [--persist-to .wrangler/state]
+// npm run publish -- --model DIR [--target local|r2] [--promote] [--force] [--max-regression P]
+//   [--persist-to .wrangler/state]. The target defaults to r2 when R2 credentials are set, else local.
 import { parseArgs } from 'node:util';
 import { DEFAULT_PERSIST_DIR, openLocalStore } from './local-store.ts';
 import { publishModel } from './publish.ts';
+import { hasR2Credentials, openR2Store } from './r2-store.ts';
 import type { ObjectStore } from './store.ts';
 
-const usage = 'usage: npm run publish -- --model DIR [--target local] [--promote] [--persist-to DIR]';
+const usage =
+  'usage: npm run publish -- --model DIR [--target local|r2] [--promote] [--force] [--max-regression 5] [--persist-to DIR]';
 let store: ObjectStore | undefined;
 try {
   const { values } = parseArgs({
     options: {
       model: { type: 'string' },
-      target: { type: 'string', default: 'local' },
+      target: { type: 'string' },
       promote: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      'max-regression': { type: 'string', default: '5' },
       'persist-to': { type: 'string', default: DEFAULT_PERSIST_DIR },
     },
   });
   if (!values.model) throw new Error(`--model is required\n${usage}`);
-  if (values.target !== 'local')
-    throw new Error(
-      `--target must be 'local' (R2 uploads come with the publishing issue), got '${values.target}'`,
-    );
-  store = await openLocalStore(values['persist-to']);
+  const target = values.target ?? (hasR2Credentials() ? 'r2' : 'local');
+  if (target !== 'local' && target !== 'r2')
+    throw new Error(`--target must be 'local' or 'r2', got '${target}'`);
+  const maxRegression = Number(values['max-regression']);
+  if (!Number.isFinite(maxRegression) || maxRegression < 0)
+    throw new Error(`--max-regression must be a non-negative number, got '${values['max-regression']}'`);
+  store = target === 'r2' ? openR2Store() : await openLocalStore(values['persist-to']);
   console.log(`publishing ${values.model} to ${store.description}`);
   const manifest = await publishModel(store, values.model, {
     promote: values.promote,
+    force: values.force,
+    maxRegression,
     log: (l) => console.log(l),
   });
   console.log(

@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Manifest, r2Keys } from '../../edge/contract.ts';
+import { type Manifest, manifestSchema, r2Keys } from '../../edge/contract.ts';
 import { verifyExport } from '../export/export.ts';
+import { gate } from '../gate/gate.ts';
 import type { ObjectStore } from './store.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -20,6 +21,10 @@ export type PublishStep =
 
 export interface PublishOptions {
   promote: boolean;
+  /** Promote even when the quality gate finds the model worse than the promoted one. */
+  force?: boolean;
+  /** How much worse (percent) than the promoted model a new one may be. */
+  maxRegression?: number;
   log?: (line: string) => void;
   /** Test hook: called before each step; throwing there simulates a failure at that step. */
   beforeStep?: (step: PublishStep) => void | Promise<void>;
@@ -34,12 +39,37 @@ async function putVerified(store: ObjectStore, key: string, bytes: Uint8Array): 
   }
 }
 
+/** Refuses (before uploading anything) to promote a model worse than the promoted one. */
+async function gateAgainstLatest(
+  store: ObjectStore,
+  manifest: Manifest,
+  opts: PublishOptions,
+  log: (line: string) => void,
+): Promise<void> {
+  const bytes = await store.get(r2Keys.latest);
+  if (!bytes) return log('no promoted model yet: nothing to compare with');
+  const current = manifestSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+  if (!current.success) return log(`${r2Keys.latest} is not a valid manifest: replacing it`);
+  if (current.data.version === manifest.version) return;
+  const result = gate(manifest.metrics, {
+    baseline: current.data.metrics,
+    maxRegression: opts.maxRegression ?? 5,
+  });
+  for (const line of result.lines) log(`gate vs ${current.data.version}: ${line}`);
+  if (!result.passed && !opts.force) {
+    throw new Error(
+      `refusing to promote ${manifest.version}: worse than the promoted ${current.data.version} (--force overrides)`,
+    );
+  }
+}
+
 /** Publishes the exported model folder `dir`; returns its manifest. */
 export async function publishModel(store: ObjectStore, dir: string, opts: PublishOptions): Promise<Manifest> {
   const log = opts.log ?? (() => {});
   const verified = verifyExport(dir);
   if (!verified.ok) throw new Error(`${dir}: not a valid export: ${verified.problems.join('; ')}`);
   const manifest = verified.manifest;
+  if (opts.promote) await gateAgainstLatest(store, manifest, opts, log);
   // model.json after the shards it points at; the manifest after every file it lists.
   const ordered = [...manifest.files].sort(
     (a, b) => Number(a.path === 'model.json') - Number(b.path === 'model.json'),
