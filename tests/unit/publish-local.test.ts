@@ -96,10 +96,7 @@ describe('npm run publish --target local', () => {
     expect(forced.stdout).toContain(`promoted ${m.version}`);
     for (const [args, msg] of [
       [[], '--model is required'],
-      [
-        ['--model', MODEL, '--max-regression=-1'],
-        "--max-regression must be a non-negative number, got '-1'",
-      ],
+      [['--model', MODEL, '--max-regression=-1'], "--max-regression must be a non-negative number, got '-1'"],
       [['--model', MODEL, '--target', 's3'], "--target must be 'local' or 'r2', got 's3'"],
       [['--model', join(root, 'nowhere'), '--persist-to', persist], 'not a valid export'],
     ] as const) {
