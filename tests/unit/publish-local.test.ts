@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Manifest, manifestSchema } from '../../edge/contract.ts';
+import { openLocalStore } from '../../train/publish/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../train/publish/local-worker.ts';
 
 const MODEL = 'train/pretrained';
@@ -104,5 +105,71 @@ describe('npm run publish --target local', () => {
       expect(bad.status, args.join(' ')).toBe(1);
       expect(bad.stderr).toContain(msg);
     }
+  });
+
+  it('rollback re-points latest.json to a verified version; prune keeps the newest K and the promoted one', async () => {
+    const versions = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'train/publish/versions-cli.ts', ...args, '--persist-to', persist],
+        {
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
+    // An older version, published but never promoted.
+    const old = join(root, 'old');
+    cpSync(MODEL, old, { recursive: true });
+    writeFileSync(
+      join(old, 'manifest.json'),
+      JSON.stringify({ ...shipped, version: '20200101T000000Z-00000001' }),
+    );
+    expect(publish('--model', old, '--persist-to', persist).status).toBe(0);
+
+    const back = versions('rollback', '--version', shipped.version);
+    expect(back.stderr).toBe('');
+    expect(back.stdout).toContain(`latest.json now points to ${shipped.version}`);
+    const store = await openLocalStore(persist);
+    try {
+      const latest = await store.get('latest.json');
+      expect(manifestSchema.parse(JSON.parse(new TextDecoder().decode(latest!))).version).toBe(
+        shipped.version,
+      );
+      // A damaged version is refused.
+      const shard = shipped.files.find((f) => f.path.endsWith('.bin'))!;
+      await store.put(
+        `models/20200101T000000Z-00000001/${shard.path}`,
+        new Uint8Array([1, 2, 3]),
+        'application/octet-stream',
+      );
+    } finally {
+      await store.close();
+    }
+    const damaged = versions('rollback', '--version', '20200101T000000Z-00000001');
+    expect(damaged.status).toBe(1);
+    expect(damaged.stderr).toContain(
+      `version 20200101T000000Z-00000001 is damaged: ${shipped.files.find((f) => f.path.endsWith('.bin'))!.path} does not match its manifest`,
+    );
+    expect(versions('rollback', '--version', '20990101T000000Z-12345678').stderr).toContain(
+      'there is no version 20990101T000000Z-12345678',
+    );
+    expect(versions('rollback').stderr).toContain('--version is required');
+
+    // Three versions: 2099 (newest), the promoted shipped one, 2020 (oldest). Keep 1 → only 2020 goes.
+    const dry = versions('prune', '--keep', '1', '--dry-run');
+    expect(dry.stdout).toContain('would delete 20200101T000000Z-00000001');
+    expect(dry.stdout).not.toContain(shipped.version);
+    const pruned = versions('prune', '--keep', '1');
+    expect(pruned.stdout).toContain('pruned 1 version(s)');
+    const after = await openLocalStore(persist);
+    try {
+      const keys = await after.list('models/');
+      expect(keys.some((k) => k.startsWith('models/20200101T000000Z-00000001/'))).toBe(false);
+      expect(keys.some((k) => k.startsWith(`models/${shipped.version}/`))).toBe(true);
+      expect(keys.some((k) => k.startsWith('models/20990101T000000Z-0000beef/'))).toBe(true);
+    } finally {
+      await after.close();
+    }
+    expect(versions('prune', '--keep', '0').stderr).toContain('--keep must be a whole number ≥ 1');
   });
 });

@@ -1,9 +1,9 @@
 // npm run publish -- --model DIR [--target local|r2] [--promote] [--force] [--max-regression P]
 //   [--persist-to .wrangler/state]. The target defaults to r2 when R2 credentials are set, else local.
 import { parseArgs } from 'node:util';
-import { DEFAULT_PERSIST_DIR, openLocalStore } from './local-store.ts';
+import { DEFAULT_PERSIST_DIR } from './local-store.ts';
+import { openStore } from './open-store.ts';
 import { publishModel } from './publish.ts';
-import { hasR2Credentials, openR2Store } from './r2-store.ts';
 import type { ObjectStore } from './store.ts';
 
 const usage =
@@ -21,13 +21,10 @@ try {
     },
   });
   if (!values.model) throw new Error(`--model is required\n${usage}`);
-  const target = values.target ?? (hasR2Credentials() ? 'r2' : 'local');
-  if (target !== 'local' && target !== 'r2')
-    throw new Error(`--target must be 'local' or 'r2', got '${target}'`);
   const maxRegression = Number(values['max-regression']);
   if (!Number.isFinite(maxRegression) || maxRegression < 0)
     throw new Error(`--max-regression must be a non-negative number, got '${values['max-regression']}'`);
-  store = target === 'r2' ? openR2Store() : await openLocalStore(values['persist-to']);
+  store = await openStore(values.target, values['persist-to']);
   console.log(`publishing ${values.model} to ${store.description}`);
   const manifest = await publishModel(store, values.model, {
     promote: values.promote,

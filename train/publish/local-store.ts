@@ -37,6 +37,19 @@ export async function openLocalStore(persistDir = DEFAULT_PERSIST_DIR): Promise<
       const obj = await bucket.get(key);
       return obj ? new Uint8Array(await obj.arrayBuffer()) : null;
     },
+    async list(prefix) {
+      const keys: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await bucket.list({ prefix, cursor });
+        keys.push(...page.objects.map((o) => o.key));
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor);
+      return keys;
+    },
+    async delete(keys) {
+      for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
+    },
     close: () => mf.dispose(),
   };
 }

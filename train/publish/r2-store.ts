@@ -45,6 +45,35 @@ export function openR2Store(env: NodeJS.ProcessEnv = process.env): ObjectStore {
       if (!res.ok) throw await fail('GET', key, res);
       return new Uint8Array(await res.arrayBuffer());
     },
+    async list(prefix) {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const q = new URLSearchParams({ 'list-type': '2', prefix });
+        if (token) q.set('continuation-token', token);
+        const res = await client.fetch(`${endpoint}/${bucket}?${q}`);
+        if (!res.ok) throw await fail('LIST', prefix, res);
+        const xml = await res.text();
+        const xmlText = (s: string) =>
+          s
+            .replace(/&lt;/g, '<')
+            .replace(/&gt;/g, '>')
+            .replace(/&quot;/g, '"')
+            .replace(/&apos;/g, "'")
+            .replace(/&amp;/g, '&');
+        for (const m of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) keys.push(xmlText(m[1]));
+        token = /<IsTruncated>true<\/IsTruncated>/.test(xml)
+          ? xmlText(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] ?? '')
+          : undefined;
+      } while (token);
+      return keys;
+    },
+    async delete(keys) {
+      for (const key of keys) {
+        const res = await client.fetch(url(key), { method: 'DELETE' });
+        if (!res.ok && res.status !== 404) throw await fail('DELETE', key, res);
+      }
+    },
     async close() {},
   };
 }

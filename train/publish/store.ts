@@ -4,5 +4,8 @@ export interface ObjectStore {
   readonly description: string;
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
   get(key: string): Promise<Uint8Array | null>;
+  /** Every key under a prefix. */
+  list(prefix: string): Promise<string[]>;
+  delete(keys: string[]): Promise<void>;
   close(): Promise<void>;
 }

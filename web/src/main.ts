@@ -20,7 +20,7 @@ const count = $<HTMLSelectElement>('count');
 const digit = $<HTMLSelectElement>('digit');
 const seed = $<HTMLInputElement>('seed');
 const buttons = ['generate', 'random', 'walk', 'download'].map((id) => $<HTMLButtonElement>(id));
-const [generateBtn, randomBtn, walkBtn, downloadBtn] = buttons;
+const [, randomBtn, walkBtn, downloadBtn] = buttons;
 
 type State = 'loading' | 'downloading' | 'ready' | 'no-model' | 'offline' | 'integrity' | 'error';
 const notes: string[] = [];
