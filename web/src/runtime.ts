@@ -71,7 +71,7 @@ async function initWasm(tf: Tf, threads: boolean): Promise<Runtime> {
   const hasThreads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const n = hasThreads ? wasm.getThreadsCount() : 1;
   return {
-    label: `WASM${hasSimd ? ' SIMD' : ''}, ${n} thread${n === 1 ? '' : 's'}`,
+    label: `WASM${hasSimd ? ' SIMD' : ''}${hasThreads ? ` + threads (${n} worker${n === 1 ? '' : 's'})` : ', single-threaded'}`,
     kind: 'wasm',
     initMs: performance.now() - t0,
     lost: never,
