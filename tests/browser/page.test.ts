@@ -271,6 +271,44 @@ describe('the page in Chromium', () => {
     }
   });
 
+  it('clear states when no model is published yet, and when the API cannot be reached', async () => {
+    // These pages see failing requests on purpose (the browser logs those), so they stay out of
+    // the console check below.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.route('**/v1/model', (r) =>
+      r.fulfill({
+        status: 404,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'no_model', message: 'No model has been published yet.' } }),
+      }),
+    );
+    await page.goto(`${worker.url}/?backend=wasm`);
+    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'no-model');
+    expect(await page.locator('#status').textContent()).toContain('No model has been published yet.');
+    expect(await page.locator('#generate').isDisabled()).toBe(true);
+
+    const offline = await context.newPage();
+    await offline.route('**/v1/model', (r) => r.abort('internetdisconnected'));
+    await offline.goto(`${worker.url}/?backend=wasm`);
+    await offline.waitForFunction(() => document.getElementById('status')?.dataset.state === 'offline');
+    expect(await offline.locator('#status').textContent()).toContain(
+      'You are offline and no model is cached yet.',
+    );
+
+    // A visitor who has the model cached keeps working offline.
+    const warm = await context.newPage();
+    await warm.goto(`${worker.url}/?backend=wasm`);
+    await waitReady(warm);
+    await warm.route('**/v1/model', (r) => r.abort('internetdisconnected'));
+    await warm.reload();
+    await waitReady(warm);
+    expect(await warm.locator('#status').textContent()).toContain(
+      `Showing the last good model (${manifest.version}) from the cache.`,
+    );
+    await context.close();
+  });
+
   it('no console errors on any page above', () => {
     expect(consoleErrors).toEqual([]);
   });
