@@ -24,7 +24,13 @@ interface GanWindow {
   };
 }
 
-const BACKENDS = ['webgpu', 'wasm', 'wasm-simd', 'cpu'] as const;
+// npm run bench:web [-- --backends wasm,wasm-simd] [--presets fast]: a subset, for quick reruns.
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]?.split(',') : undefined;
+};
+const BACKENDS = arg('backends') ?? ['webgpu', 'wasm', 'wasm-simd', 'cpu'];
+const PRESETS = arg('presets') ?? ['tutorial', 'fast', 'fast-cond'];
 const BATCHES = [1, 16, 64];
 const WORK = '.tmp/bench-web';
 
@@ -87,10 +93,10 @@ await tf.setBackend('cpu');
 const models: { preset: string; manifest: Manifest; flops: number; bytes: number }[] = [];
 const persist = mkdtempSync(join(tmpdir(), 'bench-web-'));
 const store = await openLocalStore(persist);
-for (const preset of ['tutorial', 'fast', 'fast-cond']) {
+for (const preset of PRESETS) {
   const dir = exportFor(preset);
   const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
-  await publishModel(store, dir, { promote: preset === 'fast-cond' });
+  await publishModel(store, dir, { promote: true, force: true });
   const model = await loadLayersModelFromDir(dir);
   models.push({
     preset,
@@ -116,7 +122,7 @@ try {
       page.on('requestfinished', async (req) => {
         const size = (await req.sizes()).responseBodySize;
         const url = req.url();
-        const kind = url.includes('/v1/models/')
+        const kind = /\/v1\/models\/[^/]+\/[^/?]+$/.test(new URL(url).pathname)
           ? 'weights'
           : url.endsWith('.js')
             ? 'js'

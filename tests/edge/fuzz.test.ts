@@ -4,23 +4,12 @@ import { createExecutionContext, env } from 'cloudflare:test';
 import { beforeAll, expect, it } from 'vitest';
 import { type Manifest, r2Keys } from '../../edge/contract.ts';
 import worker from '../../edge/index.ts';
+import { uniform } from '../../web/src/latent.ts';
 import { BASE, modelFiles, publishVersion } from './helpers.ts';
 
 const SEED = 20261127;
 const REQUESTS = 2500;
 const CANARY = 'CANARY-must-never-be-served';
-
-// mulberry32: tiny, seeded, the same sequence on every run.
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let m: Manifest;
 beforeAll(async () => {
@@ -35,7 +24,7 @@ it(`${REQUESTS} random requests (seed ${SEED}): no 5xx, JSON errors, only allow-
   timeout: 600_000,
 }, async () => {
   const started = Date.now();
-  const r = rng(SEED);
+  const r = uniform(SEED); // the page's own seeded PRNG
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const files = modelFiles();
   const allowed = m.files.map((f) => files.get(f.path)!);

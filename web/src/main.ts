@@ -8,7 +8,7 @@ import { latents, slerp } from './latent.ts';
 import { fetchManifest, NoModelError, OfflineError, parseManifest } from './manifest.ts';
 import { IntegrityError, lastGood, loadFiles, rememberGood } from './model-files.ts';
 import { showModelInfo } from './model-info.ts';
-import { type Runtime, startRuntime, type Tf } from './runtime.ts';
+import { prefetchRuntime, type Runtime, startRuntime, type Tf } from './runtime.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $<HTMLParagraphElement>('status');
@@ -160,12 +160,19 @@ async function obtainModel(
 
 async function main(): Promise<void> {
   const config = readConfig(location.search, location.origin);
+  // The runtime (tfjs and its backend, a few hundred KB and a WASM compile) starts while the
+  // manifest and weights download: the two do not depend on each other.
+  prefetchRuntime(config.backend);
+  const runtimeReady = (async () => {
+    const [core] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers')]);
+    tf = core;
+    return startRuntime(tf, config.backend, (line) => notes.push(line));
+  })();
+  runtimeReady.catch(() => {}); // reported below, if the model arrives
   const model = await obtainModel(config.apiBase, config.version);
   if (!model) return;
   setStatus('loading', 'Starting the runtime…');
-  const [core] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers')]);
-  tf = core;
-  runtime = await startRuntime(tf, config.backend, (line) => notes.push(line));
+  runtime = await runtimeReady;
   document.body.dataset.backend = runtime.kind;
   generator = await loadGenerator(tf, model.manifest, model.files);
   rememberGood(model.manifest);

@@ -60,33 +60,36 @@ export async function loadFiles(
   const total = manifest.files.reduce((s, f) => s + f.bytes, 0);
   const progress: Progress = { loaded: 0, total, fromCache: 0 };
   const files = new Map<string, Uint8Array>();
-  for (const f of manifest.files) {
-    const hit = await cache?.match(cacheKey(f));
-    if (hit) {
-      const bytes = new Uint8Array(await hit.arrayBuffer());
-      if (await verify(f, bytes)) {
-        files.set(f.path, bytes);
-        progress.loaded += f.bytes;
-        progress.fromCache += f.bytes;
-        onProgress({ ...progress });
-        continue;
+  // All files at once: on a cold visit the shard and model.json download in parallel.
+  await Promise.all(
+    manifest.files.map(async (f) => {
+      const hit = await cache?.match(cacheKey(f));
+      if (hit) {
+        const bytes = new Uint8Array(await hit.arrayBuffer());
+        if (await verify(f, bytes)) {
+          files.set(f.path, bytes);
+          progress.loaded += f.bytes;
+          progress.fromCache += f.bytes;
+          onProgress({ ...progress });
+          return;
+        }
+        await cache?.delete(cacheKey(f)); // a damaged entry: fetch it again
       }
-      await cache?.delete(cacheKey(f)); // a damaged entry: fetch it again
-    }
-    if (opts.cachedOnly) throw new Error(`${f.path} is not in the cache.`);
-    const url = `${apiBase}/v1/models/${manifest.version}/${encodeURIComponent(f.path)}`;
-    const bytes = await download(url, f, (n) => {
-      progress.loaded += n;
-      onProgress({ ...progress });
-    });
-    if (!(await verify(f, bytes))) {
-      throw new IntegrityError(
-        `${f.path} of ${manifest.version} does not match its manifest (size or sha256).`,
-      );
-    }
-    files.set(f.path, bytes);
-    await cache?.put(cacheKey(f), new Response(bytes as Uint8Array<ArrayBuffer>));
-  }
+      if (opts.cachedOnly) throw new Error(`${f.path} is not in the cache.`);
+      const url = `${apiBase}/v1/models/${manifest.version}/${encodeURIComponent(f.path)}`;
+      const bytes = await download(url, f, (n) => {
+        progress.loaded += n;
+        onProgress({ ...progress });
+      });
+      if (!(await verify(f, bytes))) {
+        throw new IntegrityError(
+          `${f.path} of ${manifest.version} does not match its manifest (size or sha256).`,
+        );
+      }
+      files.set(f.path, bytes);
+      await cache?.put(cacheKey(f), new Response(bytes as Uint8Array<ArrayBuffer>));
+    }),
+  );
   return files;
 }
 

@@ -95,6 +95,24 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   ]);
 }
 
+/**
+ * Starts fetching what the likely backend needs (its module and its WASM binary) before tfjs
+ * itself has loaded: on a cold visit these downloads then overlap instead of following each other.
+ */
+export function prefetchRuntime(choice: BackendChoice | null): void {
+  if (choice === 'webgpu' || choice === 'cpu') return;
+  void import('@tensorflow/tfjs-backend-wasm').catch(() => {});
+  const threaded = choice !== 'wasm-simd' && self.crossOriginIsolated;
+  const binary = threaded
+    ? import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm?url')
+    : import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm?url');
+  void binary.then(({ default: href }) => {
+    const link = document.createElement('link');
+    Object.assign(link, { rel: 'preload', as: 'fetch', href, crossOrigin: 'anonymous' });
+    document.head.append(link);
+  });
+}
+
 /** Starts the requested backend, or the best available one; says why it chose it. */
 export async function startRuntime(
   tf: Tf,
