@@ -3,7 +3,6 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './env.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { apiCors, apiResourcePolicy } from './middleware/api-headers.ts';
-import { pageHeaders } from './middleware/page-headers.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { registerOpenApi } from './openapi.ts';
 import { files } from './routes/files.ts';
@@ -34,16 +33,6 @@ app.all('/v1/*', (c) => {
     throw new HttpError(405, 'method_not_allowed', 'Use GET or HEAD.', { Allow: 'GET, HEAD, OPTIONS' });
   }
   throw new HttpError(404, 'not_found', 'No such API route.');
-});
-
-// Everything else is the web client, from the static assets.
-app.all('*', pageHeaders, async (c) => {
-  // The assets binding looks at the path only; a fixed origin keeps odd hosts (a request URL can
-  // be 'https://~/') and '//x' paths from being read as somewhere to fetch from.
-  const { pathname, search } = new URL(c.req.url);
-  const url = new URL(`${pathname.replace(/^\/{2,}/, '/')}${search}`, 'https://assets.invalid');
-  const res = await c.env.ASSETS.fetch(new Request(url, c.req.raw));
-  return new Response(res.body, res); // the binding's headers are immutable; the middleware adds to them
 });
 
 app.onError((e, c) => {

@@ -3,7 +3,6 @@ import type { RetrainLimiter } from './retrain-limiter.ts';
 /** The worker's bindings (wrangler.toml) and secrets (`wrangler secret put`). */
 export interface Env {
   MODELS: R2Bucket;
-  ASSETS: Fetcher;
   RETRAIN_LIMITER: DurableObjectNamespace<RetrainLimiter>;
   GITHUB_API: string;
   GITHUB_OWNER: string;

@@ -166,6 +166,9 @@ describe('the page in Chromium', () => {
       return !!gpu && !!(await gpu.requestAdapter());
     });
     expect(hasGpu).toBe(true); // there is an adapter (SwiftShader), and yet:
+    // COOP/COEP from web/public/_headers make the page cross-origin isolated: WASM gets its threads.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await page.locator('#timing').textContent()).toContain('WASM SIMD + threads');
     expect(await page.locator('body').getAttribute('data-backend')).toBe('wasm');
     expect(await page.locator('#status').textContent()).toMatch(
       'Not using WebGPU: only a software WebGPU adapter',

@@ -99,23 +99,16 @@ describe('the rest of the surface', () => {
     expect(await res.json()).toEqual({ ok: true });
   });
 
-  it('security headers on every response; the page is cross-origin isolated with a strict CSP', async () => {
-    for (const path of ['/', '/v1/model', '/healthz', '/v1/nope']) {
+  it('security headers on every API response', async () => {
+    // The page's own headers come from web/public/_headers via the assets store, which this pool
+    // does not route; tests/unit/publish-local.test.ts checks them on the real `wrangler dev`.
+    for (const path of ['/v1/model', '/healthz', '/v1/nope', '/v1/openapi.json']) {
       const res = await get(path);
       expect(res.headers.get('X-Content-Type-Options'), path).toBe('nosniff');
       expect(res.headers.get('Referrer-Policy'), path).toBe('no-referrer');
       expect(res.headers.get('X-Frame-Options'), path).toBe('DENY');
+      expect(res.headers.get('Strict-Transport-Security'), path).toMatch(/^max-age=\d+/);
     }
-    const page = await get('/');
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<!doctype html>');
-    expect(page.headers.get('Cross-Origin-Opener-Policy')).toBe('same-origin');
-    expect(page.headers.get('Cross-Origin-Embedder-Policy')).toBe('require-corp');
-    const csp = page.headers.get('Content-Security-Policy')!;
-    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
-    expect(csp).toContain('worker-src');
-    expect(csp).not.toContain("'unsafe-inline'");
-    expect(csp).not.toMatch(/script-src[^;]*'unsafe-eval'/);
     const api = await get('/v1/model');
     expect(api.headers.get('Cross-Origin-Resource-Policy')).toBe('cross-origin');
     expect(api.headers.get('Access-Control-Allow-Origin')).toBe('*');

@@ -58,9 +58,22 @@ describe('npm run publish --target local', () => {
       expect(bytes.length).toBe(f.bytes);
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256);
     }
-    const page = await fetch(`${worker.url}/`);
-    expect(page.status).toBe(200);
-    expect(page.headers.get('Cross-Origin-Embedder-Policy')).toBe('require-corp');
+    // The page and its assets: cross-origin isolated, strict CSP (web/public/_headers).
+    for (const path of ['/', '/index.html', '/some/client/route']) {
+      const page = await fetch(`${worker.url}${path}`);
+      expect(page.status, path).toBe(200);
+      expect(await page.text()).toContain('<canvas');
+      const h = page.headers;
+      expect(h.get('Cross-Origin-Opener-Policy'), path).toBe('same-origin');
+      expect(h.get('Cross-Origin-Embedder-Policy'), path).toBe('require-corp');
+      expect(h.get('X-Content-Type-Options'), path).toBe('nosniff');
+      expect(h.get('X-Frame-Options'), path).toBe('DENY');
+      const csp = h.get('Content-Security-Policy') ?? '';
+      expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval' blob:");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain("'unsafe-inline'");
+      expect(csp).not.toMatch(/script-src[^;]*'unsafe-eval'/);
+    }
   });
 
   it('re-running is harmless; a tampered export is refused and changes nothing', async () => {
