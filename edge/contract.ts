@@ -22,6 +22,11 @@ export const metricsSchema = z
     inceptionScore: z.number().min(0).max(10.0001),
     /** Conditional presets only. */
     classAccuracy: z.number().min(0).max(1).nullable(),
+    /**
+     * Conditional presets: class accuracy for each class asked for, 0–9 (the worst is what a visitor
+     * who asks for that digit sees). Absent in manifests made before it was measured.
+     */
+    perClassAccuracy: z.array(z.number().min(0).max(1)).min(2).max(100).nullable().optional(),
     precision: z.number().min(0).max(1),
     recall: z.number().min(0).max(1),
     classKL: z.number().nonnegative(),

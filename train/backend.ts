@@ -78,7 +78,7 @@ async function useWasm(): Promise<BackendInfo> {
   const { registerWasmTrainingKernels } = await import('./kernels/wasm-training.ts');
   registerWasmTrainingKernels();
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-  return { name: 'wasm', gpu: false, device: `WASM${simd ? ' SIMD' : ''}, 1 thread: ${cpuModel()}` };
+  return { name: 'wasm', gpu: false, device: `WASM${simd ? ' SIMD' : ''}: ${cpuModel()}` };
 }
 
 /** Replaces tfjs-backend-cpu's ResizeNearestNeighborGrad, which is wrong for batch > 1. */

@@ -32,6 +32,8 @@ const stateSchema = z.object({
     discriminator: z.array(tensorSpec),
     gOptimizer: z.array(tensorSpec),
     dOptimizer: z.array(tensorSpec),
+    /** The generator's moving average (absent in checkpoints made before it existed). */
+    ema: z.array(tensorSpec).optional(),
   }),
   /** Adam's running β₁ᵗ, β₂ᵗ per optimizer (see adamPowers). */
   adamPowers: z.object({ g: z.array(z.number()), d: z.array(z.number()) }),
@@ -46,6 +48,8 @@ export interface TrainingState {
   discriminator: LayersModel;
   gOptimizer: tf.Optimizer;
   dOptimizer: tf.Optimizer;
+  /** The generator's moving average, when the run keeps one. */
+  ema?: LayersModel;
 }
 
 export class CheckpointError extends Error {
@@ -78,12 +82,41 @@ interface Named {
 const modelTensors = (m: LayersModel): Named[] =>
   m.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
 
-async function collect(s: TrainingState): Promise<Record<keyof Sections, Named[]>> {
+async function collect(s: TrainingState): Promise<Partial<Record<keyof Sections, Named[]>>> {
   return {
     generator: modelTensors(s.generator),
     discriminator: modelTensors(s.discriminator),
     gOptimizer: await s.gOptimizer.getWeights(),
     dOptimizer: await s.dOptimizer.getWeights(),
+    ...(s.ema ? { ema: modelTensors(s.ema) } : {}),
+  };
+}
+
+/** A training state as plain arrays: what a checkpoint stores and what replicas start from. */
+export interface StateSnapshot {
+  tensors: SectionTensors;
+  adamPowers: CheckpointState['adamPowers'];
+}
+
+/** Copies every weight and optimizer slot out of the models (float32; Adam's int32 step counter is exact). */
+export async function captureState(s: TrainingState): Promise<StateSnapshot> {
+  const all = await collect(s);
+  const tensors = {} as SectionTensors;
+  for (const key of Object.keys(all) as (keyof Sections)[]) {
+    tensors[key] = all[key]!.map(({ name, tensor }) => ({
+      name,
+      shape: tensor.shape,
+      values: Float32Array.from(tensor.dataSync()),
+    }));
+  }
+  // Optimizer.getWeights() makes a fresh step-counter scalar each call; the rest are its variables.
+  tf.dispose([all.gOptimizer![0].tensor, all.dOptimizer![0].tensor]);
+  return {
+    tensors,
+    adamPowers: {
+      g: adamPowers(s.gOptimizer).map((v) => v.dataSync()[0]),
+      d: adamPowers(s.dOptimizer).map((v) => v.dataSync()[0]),
+    },
   };
 }
 
@@ -99,18 +132,15 @@ export async function saveCheckpoint(
     seconds: number;
   },
 ): Promise<void> {
-  const all = await collect(s);
+  const snap = await captureState(s);
   const parts: Uint8Array[] = [];
   const sections = {} as Sections;
-  for (const key of Object.keys(all) as (keyof Sections)[]) {
-    sections[key] = all[key].map(({ name, tensor }) => {
-      // Everything is stored as float32 (Adam's step counter is an int32 scalar; small ints are exact).
-      parts.push(new Uint8Array(Float32Array.from(tensor.dataSync()).buffer));
-      return { name, shape: tensor.shape };
+  for (const key of Object.keys(snap.tensors) as (keyof Sections)[]) {
+    sections[key] = snap.tensors[key]!.map(({ name, shape, values }) => {
+      parts.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+      return { name, shape };
     });
   }
-  // Optimizer.getWeights() makes a fresh step-counter scalar each call; the rest are its variables.
-  tf.dispose([all.gOptimizer[0].tensor, all.dOptimizer[0].tensor]);
   const weights = Buffer.concat(parts);
   const state: CheckpointState = {
     format: 1,
@@ -122,10 +152,7 @@ export async function saveCheckpoint(
     device: meta.device,
     seconds: meta.seconds,
     sections,
-    adamPowers: {
-      g: adamPowers(s.gOptimizer).map((v) => v.dataSync()[0]),
-      d: adamPowers(s.dOptimizer).map((v) => v.dataSync()[0]),
-    },
+    adamPowers: snap.adamPowers,
     weightsBytes: weights.length,
     weightsSha256: createHash('sha256').update(weights).digest('hex'),
   };
@@ -159,10 +186,13 @@ export interface StoredTensor {
 }
 
 /** A verified checkpoint, as plain arrays (no tensors until it is restored into models). */
+/** Every section's tensors; `ema` only where the checkpoint has one. */
+export type SectionTensors = Omit<Record<keyof Sections, StoredTensor[]>, 'ema'> & { ema?: StoredTensor[] };
+
 export interface LoadedCheckpoint {
   state: CheckpointState;
   dir: string;
-  tensors: Record<keyof Sections, StoredTensor[]>;
+  tensors: SectionTensors;
 }
 
 function readCheckpointDir(dir: string): LoadedCheckpoint {
@@ -189,9 +219,9 @@ function readCheckpointDir(dir: string): LoadedCheckpoint {
   }
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   let offset = 0;
-  const tensors = {} as Record<keyof Sections, StoredTensor[]>;
+  const tensors = {} as SectionTensors;
   for (const key of Object.keys(state.sections) as (keyof Sections)[]) {
-    tensors[key] = state.sections[key].map(({ name, shape }) => {
+    tensors[key] = state.sections[key]!.map(({ name, shape }) => {
       const size = shape.reduce((a, b) => a * b, 1);
       const values = floats.subarray(offset, offset + size);
       offset += size;
@@ -234,25 +264,33 @@ const toTensors = (list: StoredTensor[]): Named[] =>
 
 /** Puts a loaded checkpoint's weights and optimizer state into freshly built models and optimizers. */
 export async function restoreCheckpoint(ckpt: LoadedCheckpoint, s: TrainingState): Promise<void> {
-  const { tensors, dir } = ckpt;
-  for (const [what, m] of [
-    ['generator', s.generator],
-    ['discriminator', s.discriminator],
-  ] as const) {
+  await restoreState({ tensors: ckpt.tensors, adamPowers: ckpt.state.adamPowers }, s, ckpt.dir);
+}
+
+/** Puts a snapshot into models and optimizers of the same preset; `where` names it in errors. */
+export async function restoreState(snap: StateSnapshot, s: TrainingState, where: string): Promise<void> {
+  const { tensors } = snap;
+  const models: Array<[string, LayersModel, StoredTensor[]]> = [
+    ['generator', s.generator, tensors.generator],
+    ['discriminator', s.discriminator, tensors.discriminator],
+  ];
+  // A checkpoint without a moving average leaves the caller's (a copy of G) as it is.
+  if (s.ema && tensors.ema) models.push(['ema', s.ema, tensors.ema]);
+  for (const [what, m, stored] of models) {
     checkShapes(
-      dir,
+      where,
       what,
       m.weights.map((w) => w.read()),
-      tensors[what],
+      stored,
     );
-    const values = toTensors(tensors[what]);
+    const values = toTensors(stored);
     m.setWeights(values.map((n) => n.tensor));
     tf.dispose(values.map((n) => n.tensor));
   }
   // Adam's state is index-aligned with the variable list it was minimising: same preset, same order.
   for (const [opt, list, powers] of [
-    [s.gOptimizer, tensors.gOptimizer, ckpt.state.adamPowers.g],
-    [s.dOptimizer, tensors.dOptimizer, ckpt.state.adamPowers.d],
+    [s.gOptimizer, tensors.gOptimizer, snap.adamPowers.g],
+    [s.dOptimizer, tensors.dOptimizer, snap.adamPowers.d],
   ] as const) {
     const values = toTensors(list);
     await opt.setWeights(values);

@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS } from './backend.ts';
-import { DEFAULT_STEPS, DEFAULTS, type TrainConfig, trainConfigSchema } from './config.ts';
+import { DEFAULT_STEPS, DEFAULTS, MAX_THREADS, type TrainConfig, trainConfigSchema } from './config.ts';
+import { errorMessage } from './errors.ts';
 import { defaultExportDir, exportRun } from './export/finish.ts';
 import { PRESETS } from './models/presets.ts';
 import { formatDuration } from './progress.ts';
@@ -49,11 +51,25 @@ const program: Command = new Command('npm run train --')
   )
   .option('--batch-size <n>', 'digits per step', int('--batch-size'), DEFAULTS.batchSize)
   .option('--lr <x>', 'Adam learning rate, both networks', positive('--lr'), DEFAULTS.lr)
+  .option('--lr-d <x>', "D's learning rate (default: --lr; TTUR when it differs)", positive('--lr-d'))
+  .option('--d-width <n>', "multiplies D's channels (D is not shipped)", int('--d-width'), DEFAULTS.dWidth)
+  .option(
+    '--mode-seeking <x>',
+    'weight of the mode-seeking diversity term (0 = off)',
+    nonNegative('--mode-seeking'),
+    DEFAULTS.modeSeeking,
+  )
+  .option('--no-ema', 'keep no moving average of G (samples and export then use the raw G)')
   .option('--beta1 <x>', "Adam's beta1, in [0, 0.999]", nonNegative('--beta1'), DEFAULTS.beta1)
   .option('--seed <n>', 'same seed and backend => same run', seedArg, DEFAULTS.seed)
   .option('--out <dir>', 'run folder (default runs/<preset>-<time>)')
   .option('--resume', 'continue the run in --out from its last checkpoint, to the same final step', false)
   .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS).default(DEFAULTS.backend))
+  .option(
+    '--threads <n>',
+    'data-parallel training threads on the wasm/cpu backends (default: all cores; same seed and threads => same run)',
+    int('--threads'),
+  )
   .option('--require-gpu', 'fail unless training runs on a GPU', false)
   .option('--log-every <n>', 'steps between metric lines', int('--log-every'), DEFAULTS.logEvery)
   .option('--sample-every <n>', 'steps between sample grids', int('--sample-every'), DEFAULTS.sampleEvery)
@@ -79,6 +95,14 @@ if (o.resume && !o.out) program.error('error: --resume needs --out <dir> (the ru
 if (o.export && o.evalSamples < 100)
   program.error(`error: --eval-samples must be at least 100, got ${o.evalSamples}`);
 
+/** All cores, or fewer where the batch does not split evenly into shares of at least 2 digits. */
+function defaultThreads(batchSize: number): number {
+  for (let t = Math.min(availableParallelism(), MAX_THREADS); t > 1; t--) {
+    if (batchSize % t === 0 && batchSize / t >= 2) return t;
+  }
+  return 1;
+}
+
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
 const parsed = trainConfigSchema.safeParse({
   preset: o.preset,
@@ -97,6 +121,11 @@ const parsed = trainConfigSchema.safeParse({
   sampleEvery: o.sampleEvery,
   checkpointEvery: o.checkpointEvery,
   trainDigits: o.trainDigits ?? null,
+  threads: o.threads ?? defaultThreads(o.batchSize),
+  lrD: o.lrD ?? DEFAULTS.lrD,
+  dWidth: o.dWidth,
+  modeSeeking: o.modeSeeking,
+  ema: o.ema,
 });
 if (!parsed.success) {
   const issue = parsed.error.issues[0];
@@ -156,7 +185,7 @@ try {
   process.exit(r.status === 'interrupted' ? 130 : 0);
 } catch (e) {
   // Never let an exception escape: the WASM runtime's own handler would print its whole source.
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`error: ${errorMessage(e)}`);
   if (process.env.DEBUG && e instanceof Error) console.error(e.stack);
   process.exit(e instanceof TrainingError ? e.exitCode : 1);
 }

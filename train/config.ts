@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { BACKENDS } from './backend.ts';
 import { PRESETS } from './models/presets.ts';
 
+export const MAX_THREADS = 64;
+
 /** Everything that defines a training run. Stored in the checkpoint, so a resume continues the same run. */
 export const trainConfigSchema = z.object({
   preset: z.enum(PRESETS),
@@ -26,6 +28,17 @@ export const trainConfigSchema = z.object({
   checkpointEvery: z.number().int().positive(),
   /** Train on the first N training digits only (quick experiments and tests); null = all 60,000. */
   trainDigits: z.number().int().positive().max(60_000).nullable(),
+  /** Data-parallel threads on the wasm/cpu backends (absent from checkpoints made before threads: 1). */
+  threads: z.number().int().min(1).max(MAX_THREADS).default(1),
+  // The recipe (defaults of older checkpoints in brackets, so they resume as they ran).
+  /** D's Adam learning rate; null = --lr (TTUR when it differs: Heusel et al. 2017). */
+  lrD: z.number().positive().max(1).nullable().default(null),
+  /** D's channel multiplier (D is not shipped: its size costs only training time). [1] */
+  dWidth: z.number().int().min(1).max(8).default(1),
+  /** Mode-seeking regularisation weight (Mao et al. 2019); 0 = off. [0] */
+  modeSeeking: z.number().min(0).max(100).default(0),
+  /** Keep an exponential moving average of G (samples, evaluation, export use it). [false] */
+  ema: z.boolean().default(false),
 });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
@@ -42,6 +55,11 @@ export const DEFAULTS = {
   logEvery: 50,
   sampleEvery: 500,
   checkpointEvery: 500,
+  // The recipe, chosen by measurement (README, "The recipe").
+  lrD: null,
+  dWidth: 1,
+  modeSeeking: 0,
+  ema: true,
 } as const;
 
 /** The settings a resumed run must share with the checkpoint it continues (it runs to the same end). */
@@ -52,13 +70,22 @@ export const RUN_IDENTITY = [
   'beta1',
   'seed',
   'trainDigits',
+  'lrD',
+  'dWidth',
+  'modeSeeking',
+  'ema',
+] as const;
+/**
+ * What a resume may change: the budget (a larger --steps/--epochs continues a finished run),
+ * this invocation's time limit, backend, thread count and output cadence (another backend or
+ * thread count continues the run, but not bit for bit).
+ */
+const RESUME_MAY_SET = [
   'steps',
   'epochs',
-] as const;
-/** What a resume may change: this invocation's time budget, backend and output cadence. */
-const RESUME_MAY_SET = [
   'maxMinutes',
   'backend',
+  'threads',
   'requireGpu',
   'logEvery',
   'sampleEvery',

@@ -39,6 +39,8 @@ export class GanTrainer {
     readonly gOptimizer: tf.Optimizer,
     readonly dOptimizer: tf.Optimizer,
     readonly classes: number,
+    /** Weight of the mode-seeking term (0 = off); batches then come in pairs sharing a class. */
+    readonly modeSeeking = 0,
   ) {
     this.gVars = variablesOf(generator);
     this.dVars = variablesOf(discriminator);
@@ -71,11 +73,24 @@ export class GanTrainer {
     };
   }
 
-  /** G's non-saturating loss −log D(G(z)), and the fakes themselves. */
+  /**
+   * G's non-saturating loss −log D(G(z)), and the fakes themselves. With mode seeking (MSGAN, Mao
+   * et al. 2019) G also pays λ / (|G(z₁,c) − G(z₂,c)| / |z₁ − z₂|) over the batch's pairs of rows
+   * (2k, 2k+1), which share a class: a G that ignores its noise makes that ratio small.
+   */
   generatorLoss(b: Batch): { loss: tf.Scalar; fake: tf.Tensor4D } {
     const fake = this.generate(b);
     const fakeLogit = this.judge(fake, b.fakeLabels);
-    const loss = tf.losses.sigmoidCrossEntropy(tf.onesLike(fakeLogit), fakeLogit) as tf.Scalar;
+    let loss = tf.losses.sigmoidCrossEntropy(tf.onesLike(fakeLogit), fakeLogit) as tf.Scalar;
+    if (this.modeSeeking > 0) {
+      const pairGap = (t: tf.Tensor) => {
+        const p = tf.reshape(t, [t.shape[0] / 2, 2, -1]);
+        const [first, second] = tf.split(p, 2, 1);
+        return tf.mean(tf.abs(tf.sub(first, second)));
+      };
+      const ratio = tf.div(pairGap(fake), pairGap(b.noise));
+      loss = tf.add(loss, tf.div(this.modeSeeking, tf.add(ratio, 1e-5))) as tf.Scalar;
+    }
     return { loss, fake };
   }
 
@@ -119,6 +134,39 @@ export class GanTrainer {
   }
 
   /**
+   * Both networks' gradients on one batch, nothing applied: what a data-parallel replica computes on
+   * its share of the batch (train/parallel/). Same maths as gStep + dStep: D's gradients do not
+   * depend on G's update, so computing both before applying either is the same simultaneous step.
+   * `stats` is [dLoss, gLoss, dReal, dFake]; the caller disposes everything.
+   */
+  gradients(b: Batch): { g: tf.NamedTensorMap; d: tf.NamedTensorMap; stats: tf.Tensor1D } {
+    let fake: tf.Tensor4D | undefined;
+    const g = tf.variableGrads(() => {
+      const r = this.generatorLoss(b);
+      fake = tf.keep(r.fake);
+      return r.loss;
+    }, this.gVars);
+    let dReal: tf.Scalar | undefined;
+    let dFake: tf.Scalar | undefined;
+    const d = tf.variableGrads(() => {
+      const r = this.discriminatorLoss(b, fake!);
+      dReal = tf.keep(r.dReal);
+      dFake = tf.keep(r.dFake);
+      return r.loss;
+    }, this.dVars);
+    const stats = tf.tidy(() => tf.stack([d.value, g.value, dReal!, dFake!]) as tf.Tensor1D);
+    tf.dispose([fake!, dReal!, dFake!, g.value, d.value]);
+    return { g: g.grads, d: d.grads, stats };
+  }
+
+  /** Applies gradients (keyed by variable name, as gradients() returns them) with each net's Adam. */
+  applyGradients(g: tf.NamedTensorMap, d: tf.NamedTensorMap): void {
+    // Adam pairs its moments with variables by position: keep the variables' own order.
+    this.gOptimizer.applyGradients(this.gVars.map((v) => ({ name: v.name, tensor: g[v.name] })));
+    this.dOptimizer.applyGradients(this.dVars.map((v) => ({ name: v.name, tensor: d[v.name] })));
+  }
+
+  /**
    * One simultaneous update, as in the DCGAN tutorial: one forward pass of G feeds both losses; G
    * is updated against the current D, and D is updated on those same fakes. This saves a third
    * generator pass per step compared with regenerating fakes for D.
@@ -147,13 +195,32 @@ export class GanTrainer {
   }
 }
 
+/** What createGan needs of a run's recipe (a TrainConfig has it all). */
+export interface GanRecipe {
+  lr: number;
+  beta1: number;
+  /** D's learning rate; null or absent = lr. */
+  lrD?: number | null;
+  dWidth?: number;
+  modeSeeking?: number;
+}
+
 /** Builds a preset's two networks (weights from `seeds`) and their two Adam optimizers. */
-export function createGan(preset: Preset, seeds: Seeds, adam: { lr: number; beta1: number }): GanTrainer {
+export function createGan(preset: Preset, seeds: Seeds, recipe: GanRecipe): GanTrainer {
   return new GanTrainer(
     preset.generator(seeds),
-    preset.discriminator(seeds),
-    tf.train.adam(adam.lr, adam.beta1),
-    tf.train.adam(adam.lr, adam.beta1),
+    preset.discriminator(seeds, recipe.dWidth ?? 1),
+    tf.train.adam(recipe.lr, recipe.beta1),
+    tf.train.adam(recipe.lrD ?? recipe.lr, recipe.beta1),
     preset.classes,
+    recipe.modeSeeking ?? 0,
   );
 }
+
+/** The parts of a trainer a checkpoint holds. */
+export const trainingState = (g: GanTrainer) => ({
+  generator: g.generator,
+  discriminator: g.discriminator,
+  gOptimizer: g.gOptimizer,
+  dOptimizer: g.dOptimizer,
+});

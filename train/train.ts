@@ -11,10 +11,13 @@ import {
 } from './checkpoint.ts';
 import { resumedConfig, type TrainConfig, targetSteps, trainConfigSchema } from './config.ts';
 import { loadMnist } from './data/mnist.ts';
+import { GeneratorEma } from './ema.ts';
+import { errorMessage } from './errors.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
-import { createGan, type StepStats } from './gan.ts';
+import { createGan, type StepStats, trainingState } from './gan.ts';
 import { appendMetrics, truncateMetrics } from './metrics.ts';
 import { getPreset } from './models/presets.ts';
+import { Replicas } from './parallel/replicas.ts';
 import { createProgress } from './progress.ts';
 import { Rng, rngStateSchema } from './rng.ts';
 import { lockRun } from './run-lock.ts';
@@ -48,6 +51,8 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Called after every step (progress reporting, tests). */
   onStep?: (step: number, stats: StepStats) => void;
+  /** Called once the replica threads run (threads > 1); tests use it to kill one. */
+  onReplicas?: (replicas: Replicas) => void;
 }
 
 /**
@@ -68,6 +73,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   }
   if (!ckpt && config.resume) throw new TrainingError(`--resume: no checkpoint in ${out}`, 2);
   let run = config;
+  let savedThreads = config.threads;
   if (ckpt) {
     const saved = trainConfigSchema.safeParse(ckpt.state.config);
     const rngState = rngStateSchema.safeParse(ckpt.state.rng);
@@ -77,14 +83,37 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     const merged = resumedConfig(config, saved.data, opts.explicit ?? new Set());
     if (typeof merged === 'string') throw new TrainingError(merged, 2);
     run = merged;
+    savedThreads = saved.data.threads;
   }
 
-  const backend = await selectBackend(run.backend, run.requireGpu, log);
+  let backend = await selectBackend(run.backend, run.requireGpu, log);
+  if (run.threads > 1 && backend.name === 'tensorflow') {
+    // libtensorflow spreads each op over every core (or runs on the GPU) by itself.
+    log(
+      `note: --threads ${run.threads} applies to the wasm and cpu backends; tensorflow uses its own threads`,
+    );
+    run = { ...run, threads: 1 };
+  }
+  const share = run.batchSize / run.threads;
+  if (!Number.isInteger(share) || share < 2 || (run.modeSeeking > 0 && share % 2 !== 0)) {
+    throw new TrainingError(
+      `--batch-size ${run.batchSize} must split into --threads ${run.threads} equal shares of at least 2 digits` +
+        (run.modeSeeking > 0 ? ' and, with --mode-seeking, an even number each (pairs stay together)' : ''),
+      2,
+    );
+  }
+  backend = {
+    ...backend,
+    device: `${backend.device}; ${run.threads === 1 ? '1 thread' : `${run.threads} threads, data-parallel`}`,
+  };
   log(`backend: ${backend.name} on ${backend.device}`);
   if (ckpt && ckpt.state.backend !== backend.name) {
     log(
       `note: the checkpoint was trained on ${ckpt.state.backend}; continuing on ${backend.name} (not bit-identical)`,
     );
+  }
+  if (savedThreads !== run.threads) {
+    log(`note: the run used ${savedThreads} thread(s); continuing with ${run.threads} (not bit-identical)`);
   }
   mkdirSync(out, { recursive: true });
   const unlock = lockRun(out);
@@ -109,7 +138,14 @@ async function trainLocked(
 
   // ---- data: the real MNIST training digits in [-1, 1], a fresh permutation per epoch
   const preset = getPreset(run.preset);
-  const batches = new Batches(loadMnist('train'), preset, run.batchSize, run.seed, run.trainDigits);
+  const batches = new Batches(
+    loadMnist('train'),
+    preset,
+    run.batchSize,
+    run.seed,
+    run.trainDigits,
+    run.modeSeeking > 0,
+  );
   if (batches.stepsPerEpoch < 1) {
     throw new TrainingError(`--batch-size ${run.batchSize} exceeds the ${batches.count} digits`, 2);
   }
@@ -118,10 +154,17 @@ async function trainLocked(
   // ---- models and optimizers; all randomness from one seeded stream (weights, noise, dropout)
   let rng = new Rng(run.seed);
   const gan = createGan(preset, { next: () => rng.seed() }, run);
+  // The EMA copy's own initial weights are overwritten at once (a copy of G), so its seeds don't matter.
+  const ema = run.ema ? new GeneratorEma(preset.generator({ next: () => 0 }), gan.generator) : null;
+  const state = { ...trainingState(gan), ema: ema?.model };
   let step = 0;
   let secondsBefore = 0;
   if (ckpt) {
-    await restoreCheckpoint(ckpt, gan);
+    await restoreCheckpoint(ckpt, state);
+    if (ema && !ckpt.tensors.ema) {
+      ema.copyFrom();
+      log('note: the checkpoint has no moving average of G; it starts from G now');
+    }
     step = ckpt.state.step;
     secondsBefore = ckpt.state.seconds;
     rng = new Rng(ckpt.state.rng as ReturnType<Rng['state']>);
@@ -132,6 +175,7 @@ async function trainLocked(
   }
   log(
     `preset ${preset.name}: G ${gan.generator.countParams().toLocaleString()} params, ` +
+      `${describeRecipe(run)}, ` +
       `D ${gan.discriminator.countParams().toLocaleString()}; ${batches.count} digits, batch ${run.batchSize}, ` +
       `${batches.stepsPerEpoch} steps/epoch, target ${target ?? 'until time runs out'}`,
   );
@@ -142,7 +186,7 @@ async function trainLocked(
   const save = async () => {
     // A step can blow the weights up even when its losses (computed before the update) were finite.
     if (!gan.weightsFinite()) throw diverged(`non-finite weights after step ${step}`, lastSaved, out);
-    await saveCheckpoint(out, gan, {
+    await saveCheckpoint(out, state, {
       step,
       config: run,
       rng: rng.state(),
@@ -154,7 +198,36 @@ async function trainLocked(
   };
   const writeSamples = () => {
     const name = `step-${String(step).padStart(6, '0')}.png`;
-    writeFileAtomic(join(out, 'samples', name), sampleGridPng(gan.generator, preset, run.seed));
+    writeFileAtomic(join(out, 'samples', name), sampleGridPng(ema?.model ?? gan.generator, preset, run.seed));
+  };
+
+  // ---- data-parallel replicas (threads > 1): exact copies of both nets in worker threads
+  const replicas =
+    run.threads > 1
+      ? await Replicas.start(gan, run.threads, {
+          preset: preset.name,
+          backend: backend.name,
+          recipe: run,
+        })
+      : null;
+  if (replicas) opts.onReplicas?.(replicas);
+  const trainStep = async (): Promise<StepStats> => {
+    if (replicas) {
+      try {
+        return await replicas.step(batches.arrays(step, rng), rng);
+      } catch (e) {
+        throw new TrainingError(
+          `${errorMessage(e)}. Stopped without saving; the last good checkpoint (step ${lastSaved}) is in ${join(out, CHECKPOINT)}; continue with --resume`,
+          4,
+        );
+      }
+    }
+    const batch = batches.batch(step, rng);
+    try {
+      return gan.step(batch);
+    } finally {
+      disposeBatch(batch);
+    }
   };
 
   // ---- the loop
@@ -183,9 +256,8 @@ async function trainLocked(
         status = 'interrupted';
         break;
       }
-      const batch = batches.batch(step, rng);
-      const stats = gan.step(batch);
-      disposeBatch(batch);
+      const stats = await trainStep();
+      ema?.update(step + 1, run.batchSize);
       if (![stats.dLoss, stats.gLoss].every(Number.isFinite)) {
         throw diverged(`D loss ${stats.dLoss}, G loss ${stats.gLoss} at step ${step + 1}`, lastSaved, out);
       }
@@ -207,7 +279,9 @@ async function trainLocked(
     if (step !== lastSaved || !existsSync(join(out, CHECKPOINT))) await save();
   } finally {
     progress.stop();
+    await replicas?.close();
     gan.dispose();
+    ema?.dispose();
   }
   return { status, step, target, seconds: secondsBefore + elapsed(), backend, last };
 }
@@ -240,4 +314,13 @@ function clearUncheckpointedRun(out: string, log: (line: string) => void): void 
   if (!leftovers.length) return;
   log(`note: ${out} holds a run that never reached a checkpoint; removing its ${leftovers.join(', ')}`);
   for (const f of leftovers) rmSync(join(out, f), { recursive: true, force: true });
+}
+
+/** The recipe in one phrase, for the run's first lines. */
+function describeRecipe(c: TrainConfig): string {
+  const parts = [`lr G ${c.lr}, D ${c.lrD ?? c.lr}`];
+  if (c.dWidth !== 1) parts.push(`D width x${c.dWidth}`);
+  if (c.modeSeeking > 0) parts.push(`mode seeking ${c.modeSeeking}`);
+  parts.push(c.ema ? 'EMA of G' : 'no EMA');
+  return parts.join(', ');
 }

@@ -6,9 +6,11 @@ import { Batches, disposeBatch } from '../../train/batches.ts';
 import { loadMnist } from '../../train/data/mnist.ts';
 import { createGan } from '../../train/gan.ts';
 import { getPreset, type PresetName } from '../../train/models/presets.ts';
+import { Replicas } from '../../train/parallel/replicas.ts';
 import { Rng } from '../../train/rng.ts';
 
-const [presetName, backendName, warmupArg, stepsArg, batchArg] = process.argv.slice(2);
+const [presetName, backendName, warmupArg, stepsArg, batchArg, threadsArg = '1'] = process.argv.slice(2);
+const threads = Number(threadsArg);
 const warmup = Number(warmupArg);
 const steps = Number(stepsArg);
 const batchSize = Number(batchArg);
@@ -25,14 +27,29 @@ const preset = getPreset(presetName as PresetName);
 const rng = new Rng(1);
 const gan = createGan(preset, { next: () => rng.seed() }, { lr: 2e-4, beta1: 0.5 });
 const batches = new Batches(loadMnist('train'), preset, batchSize, 1);
+const replicas =
+  threads > 1
+    ? await Replicas.start(gan, threads, {
+        preset: preset.name,
+        backend: info.name as 'wasm' | 'cpu',
+        recipe: { lr: 2e-4, beta1: 0.5 },
+      })
+    : null;
 let step = 0;
-const run = () => {
+const run = async () => {
+  if (replicas) {
+    await replicas.step(batches.arrays(step++, rng), rng);
+    return;
+  }
   const b = batches.batch(step++, rng);
   gan.step(b);
   disposeBatch(b);
 };
-for (let i = 0; i < warmup; i++) run();
+for (let i = 0; i < warmup; i++) await run();
 const t0 = performance.now();
-for (let i = 0; i < steps; i++) run();
+for (let i = 0; i < steps; i++) await run();
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ preset: presetName, backend: info.name, device: info.device, steps, seconds }));
+await replicas?.close();
+console.log(
+  JSON.stringify({ preset: presetName, backend: info.name, device: info.device, threads, steps, seconds }),
+);

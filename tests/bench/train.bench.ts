@@ -1,14 +1,18 @@
-// npm run bench:train [-- --presets tutorial,fast,fast-cond --steps 10 --cpu-steps 1 --batch-size 64]
-// Prints steps/s of GAN training per preset on `wasm` (with the project's training kernels) and on
-// stock `cpu` (one step: it is that slow), and their ratio. Run it on an otherwise idle machine.
+// npm run bench:train [-- --presets tutorial,fast,fast-cond --steps 40 --cpu-steps 1 --batch-size 64 --threads N]
+// Prints steps/s of GAN training per preset on `wasm` (with the project's training kernels) with one
+// thread and with all threads (data-parallel, train/parallel/), the speedup, and stock `cpu` (one
+// step: it is that slow). Run it on an otherwise idle machine.
 import { execFileSync } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+
+import { V8_FLAGS } from '../../train/parallel/v8-flags.ts';
 
 const { values } = parseArgs({
   options: {
     presets: { type: 'string', default: 'tutorial,fast,fast-cond' },
-    steps: { type: 'string', default: '10' },
+    steps: { type: 'string', default: '40' },
+    threads: { type: 'string', default: String(availableParallelism()) },
     'cpu-steps': { type: 'string', default: '1' },
     'batch-size': { type: 'string', default: '64' },
   },
@@ -23,10 +27,23 @@ interface Timing {
   steps: number;
   seconds: number;
 }
-const measure = (preset: string, backend: string, warmup: number, steps: string): Timing => {
+const threads = values.threads;
+const measure = (preset: string, backend: string, warmup: number, steps: string, t = '1'): Timing => {
   const out = execFileSync(
     process.execPath,
-    ['--import', 'tsx', 'tests/bench/train-steps.ts', preset, backend, String(warmup), steps, batch],
+    // The same V8 flags as `npm run train` (package.json).
+    [
+      ...V8_FLAGS,
+      '--import',
+      'tsx',
+      'tests/bench/train-steps.ts',
+      preset,
+      backend,
+      String(warmup),
+      steps,
+      batch,
+      t,
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Timing;
@@ -38,38 +55,47 @@ console.log(
     .join(' ')}`,
 );
 console.log(
-  `batch ${batch}; wasm: 2 warm-up + ${values.steps} timed steps; cpu: ${values['cpu-steps']} timed step(s), no warm-up\n`,
+  `batch ${batch}; wasm: 5 warm-up + ${values.steps} timed steps, 1 and ${threads} threads; ` +
+    `cpu: ${values['cpu-steps']} timed step(s), no warm-up\n`,
 );
 // wasm first for every preset (quick, and measured while the machine is otherwise idle), then the
 // long stock-cpu steps.
+const rate = (t: Timing) => t.steps / t.seconds;
 const wasm = new Map<string, Timing>();
+const wasmAll = new Map<string, Timing>();
 for (const preset of presets) {
-  const t = measure(preset, 'wasm', 2, values.steps);
-  process.stderr.write(`  ${preset} wasm: ${(t.steps / t.seconds).toFixed(3)} steps/s\n`);
-  wasm.set(preset, t);
+  const one = measure(preset, 'wasm', 5, values.steps);
+  process.stderr.write(`  ${preset} wasm 1 thread: ${rate(one).toFixed(3)} steps/s\n`);
+  const all = measure(preset, 'wasm', 5, values.steps, threads);
+  process.stderr.write(`  ${preset} wasm ${threads} threads: ${rate(all).toFixed(3)} steps/s\n`);
+  wasm.set(preset, one);
+  wasmAll.set(preset, all);
 }
 const rows: string[][] = [];
 for (const preset of presets) {
   const cpu = measure(preset, 'cpu', 0, values['cpu-steps']);
   process.stderr.write(`  ${preset} cpu: ${(cpu.steps / cpu.seconds).toFixed(4)} steps/s\n`);
-  const w = wasm.get(preset)!.steps / wasm.get(preset)!.seconds;
-  const c = cpu.steps / cpu.seconds;
+  const w = rate(wasm.get(preset)!);
+  const wn = rate(wasmAll.get(preset)!);
+  const c = rate(cpu);
   rows.push([
     preset,
     w.toFixed(3),
-    (1000 / w).toFixed(0),
+    wn.toFixed(3),
+    `${(wn / w).toFixed(2)}x`,
+    (1000 / wn).toFixed(0),
     c.toFixed(4),
-    (1000 / c).toFixed(0),
-    `${(w / c).toFixed(0)}x`,
+    `${(wn / c).toFixed(0)}x`,
   ]);
 }
 const head = [
   'preset',
-  'wasm steps/s',
-  'wasm ms/step',
+  'wasm 1 thread steps/s',
+  `wasm ${threads} threads steps/s`,
+  'speedup',
+  `${threads} threads ms/step`,
   'stock cpu steps/s',
-  'stock cpu ms/step',
-  'wasm / cpu',
+  `${threads} threads / cpu`,
 ];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const fmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

@@ -135,6 +135,60 @@ describe('determinism', () => {
   });
 });
 
+describe('gradients() + applyGradients(): the step data-parallel replicas take', () => {
+  it('equals step() bit for bit on the same batch', () => {
+    const a = setup('fast-cond', 5, 8);
+    const b = setup('fast-cond', 5, 8);
+    for (let i = 0; i < 3; i++) {
+      const ba = a.next();
+      const bb = b.next();
+      const sa = a.trainer.step(ba);
+      const { g, d, stats } = b.trainer.gradients(bb);
+      b.trainer.applyGradients(g, d);
+      const sb = stats.dataSync();
+      tf.dispose([...Object.values(g), ...Object.values(d), stats]);
+      disposeBatch(ba);
+      disposeBatch(bb);
+      expect([sa.dLoss, sa.gLoss, sa.dReal, sa.dFake]).toEqual(Array.from(sb));
+    }
+    expect(snapshot(b.trainer.gVars)).toEqual(snapshot(a.trainer.gVars));
+    expect(snapshot(b.trainer.dVars)).toEqual(snapshot(a.trainer.dVars));
+  });
+});
+
+describe('mode seeking (MSGAN)', () => {
+  it('pairs rows (2k, 2k+1) on one class, and adds λ / (image gap / noise gap) to G’s loss', () => {
+    const preset = getPreset('fast-cond');
+    const batches = new Batches(mnist, preset, 8, 1, null, true);
+    const rng = new Rng(1);
+    const batch = batches.batch(0, rng);
+    const classes = batch.fakeLabels!.dataSync();
+    for (let k = 0; k < 8; k += 2) expect(classes[k + 1]).toBe(classes[k]);
+    const seeds = () => {
+      const r = new Rng(2);
+      return { next: () => r.seed() };
+    };
+    const plain = createGan(preset, seeds(), { lr: 2e-4, beta1: 0.5 });
+    const ms = createGan(preset, seeds(), { lr: 2e-4, beta1: 0.5, modeSeeking: 0.5 });
+    const lossOf = (t: typeof plain) =>
+      tf.tidy(() => {
+        const r = t.generatorLoss(batch);
+        const pair = (x: tf.Tensor) => {
+          const [p, q] = tf.split(tf.reshape(x, [4, 2, -1]), 2, 1);
+          return tf.mean(tf.abs(tf.sub(p, q))).dataSync()[0];
+        };
+        return { loss: r.loss.dataSync()[0], ratio: pair(r.fake) / pair(batch.noise) };
+      });
+    const a = lossOf(plain);
+    const b = lossOf(ms);
+    expect(b.ratio).toBeCloseTo(a.ratio, 5); // the same G
+    expect(b.loss - a.loss).toBeCloseTo(0.5 / (a.ratio + 1e-5), 3);
+    disposeBatch(batch);
+    plain.dispose();
+    ms.dispose();
+  });
+});
+
 describe('batches', () => {
   it('each epoch visits every digit once, in an order fixed by (seed, epoch)', () => {
     const preset = getPreset('fast-cond');

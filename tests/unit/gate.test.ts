@@ -30,6 +30,18 @@ describe('gate rules', () => {
     expect(gate(m, { maxFid: 9.9 }).passed).toBe(false);
     expect(gate({ ...m, classAccuracy: null }, { minClassAccuracy: 0.5 }).passed).toBe(false);
   });
+  it('every class on its own (--min-class-accuracy-each)', () => {
+    const each = [0.99, 0.99, 0.98, 0.97, 0.99, 0.99, 0.99, 0.99, 0.93, 0.96];
+    expect(gate({ ...m, perClassAccuracy: each }, { minClassAccuracyEach: 0.9 }).passed).toBe(true);
+    expect(gate({ ...m, perClassAccuracy: each }, { minClassAccuracyEach: 0.97 })).toEqual({
+      passed: false,
+      lines: ['FAIL worst class accuracy 0.9300 (digit 8; need each ≥ 0.97); below: 8: 0.9300, 9: 0.9600'],
+    });
+    // A manifest from before per-class accuracy was measured cannot pass the rule.
+    expect(gate(m, { minClassAccuracyEach: 0.5 }).lines).toEqual([
+      'FAIL per-class accuracy: not measured for this model, need each ≥ 0.5',
+    ]);
+  });
   it('regression against a baseline, in percent', () => {
     const baseline = { ...m, fid: 9.6, classAccuracy: 0.96 };
     expect(gate(m, { baseline, maxRegression: 5 }).passed).toBe(true); // FID +4.2 %, accuracy −1 %

@@ -6,7 +6,13 @@ import { classify, loadShippedClassifier } from '../../train/classifier/classify
 import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
 import { frechetDistance, gaussianFit } from '../../train/evaluate/frechet.ts';
 import { precisionRecall } from '../../train/evaluate/precision-recall.ts';
-import { classAccuracy, classKL, inceptionScore } from '../../train/evaluate/scores.ts';
+import {
+  classAccuracy,
+  classKL,
+  inceptionScore,
+  perClassAccuracy,
+  worstClass,
+} from '../../train/evaluate/scores.ts';
 import { Rng } from '../../train/rng.ts';
 
 beforeAll(async () => {
@@ -196,6 +202,19 @@ describe('class scores', () => {
         Array.from({ length: 1000 }, () => 3),
       ),
     ).toBeCloseTo(0.1, 9);
+  });
+  it('per-class accuracy and the worst class', () => {
+    // Asked for 0-9 round robin; the classifier reads every asked-for 8 as a 3, and one 4 in ten as a 9.
+    const requested = Array.from({ length: 1000 }, (_, i) => i % 10);
+    const read = requested.map((c, i) => (c === 8 ? 3 : c === 4 && i % 100 === 4 ? 9 : c));
+    const each = perClassAccuracy(oneHot(read), requested);
+    expect(each).toHaveLength(10);
+    expect(each[8]).toBe(0);
+    expect(each[4]).toBeCloseTo(0.9, 9);
+    expect(each.filter((a) => a === 1)).toHaveLength(8);
+    expect(worstClass(each)).toEqual({ digit: 8, accuracy: 0 });
+    // The overall number is their mean when every class is asked equally often.
+    expect(classAccuracy(oneHot(read), requested)).toBeCloseTo(each.reduce((a, b) => a + b) / 10, 9);
   });
 });
 

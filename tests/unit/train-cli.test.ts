@@ -13,7 +13,19 @@ const root = mkdtempSync(join(tmpdir(), 'train-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const CLI = ['--import', 'tsx', 'train/cli.ts'];
 // Small and quick, but the real loop: real digits, wasm kernels, checkpoints, samples.
-const QUICK = ['--preset', 'fast-cond', '--batch-size', '16', '--backend', 'wasm', '--log-every', '1'];
+// Two threads, as on this 2-core machine by default (same seed and thread count => same run).
+const QUICK = [
+  '--preset',
+  'fast-cond',
+  '--batch-size',
+  '16',
+  '--backend',
+  'wasm',
+  '--log-every',
+  '1',
+  '--threads',
+  '2',
+];
 
 // Evaluation + export at the end of a run has its own test below; elsewhere it is skipped.
 function train(args: string[], exportAtEnd = false) {
@@ -54,6 +66,28 @@ describe('usage errors are clear and exit non-zero', () => {
     [['--lr', '-1'], "--lr must be a positive number, got '-1'"],
     [['--beta1', '2'], '--beta1: Too big'],
     [['--resume'], '--resume needs --out <dir>'],
+    [['--threads', '0'], "--threads must be a positive integer, got '0'"],
+    [['--threads', '65'], '--threads: Too big'],
+    [
+      ['--threads', '3', '--batch-size', '16', '--steps', '1', '--out', join(root, 'threads')],
+      '--batch-size 16 must split into --threads 3 equal shares of at least 2 digits',
+    ],
+    [
+      [
+        '--threads',
+        '2',
+        '--batch-size',
+        '6',
+        '--mode-seeking',
+        '1',
+        '--steps',
+        '1',
+        '--out',
+        join(root, 'ms'),
+      ],
+      'with --mode-seeking, an even number each',
+    ],
+    [['--d-width', '9'], '--d-width: Too big'],
     [['--bogus'], "unknown option '--bogus'"],
     // No GPU here: a run that demands one must refuse, not quietly train on the CPU.
     [

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCheckpoint, restoreCheckpoint } from '../../train/checkpoint.ts';
+import { readCheckpoint } from '../../train/checkpoint.ts';
 import { DEFAULT_STEPS, resumedConfig, type TrainConfig, targetSteps } from '../../train/config.ts';
-import { createGan } from '../../train/gan.ts';
+import { loadGeneratorFromCheckpoint } from '../../train/evaluate/evaluate.ts';
 import { readMetrics } from '../../train/metrics.ts';
 import { getPreset } from '../../train/models/presets.ts';
-import { Rng } from '../../train/rng.ts';
 import { sampleGridPng } from '../../train/samples.ts';
 import { train } from '../../train/train.ts';
 
@@ -33,6 +32,11 @@ const config = (out: string, over: Partial<TrainConfig> = {}): TrainConfig => ({
   sampleEvery: 1000,
   checkpointEvery: 1000,
   trainDigits: null,
+  threads: 1,
+  lrD: null,
+  dWidth: 1,
+  modeSeeking: 0,
+  ema: true,
   ...over,
 });
 const quiet = { log: () => {}, isTTY: false };
@@ -72,24 +76,42 @@ describe('the whole loop', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('sample grids come from the fixed inputs in inference mode', async () => {
+  it('sample grids come from the moving average of G, on the fixed inputs, in inference mode', async () => {
     const out = join(root, 'memory');
     const png = readFileSync(join(out, 'samples', 'step-000008.png'));
     const preset = getPreset('fast-cond');
-    const rng = new Rng(1);
-    const gan = createGan(preset, { next: () => rng.seed() }, { lr: 2e-4, beta1: 0.5 });
-    await restoreCheckpoint(readCheckpoint(out)!, gan);
-    expect(sampleGridPng(gan.generator, preset, 1).equals(png)).toBe(true);
+    const ckpt = readCheckpoint(out)!;
+    const { generator: ema, weights } = loadGeneratorFromCheckpoint(out);
+    expect(weights).toBe('ema');
+    expect(sampleGridPng(ema, preset, 1).equals(png)).toBe(true);
+    // The raw G draws something else: the EMA is a separate, checkpointed set of weights.
+    const { generator: raw } = loadGeneratorFromCheckpoint(out, { ema: false });
+    expect(sampleGridPng(raw, preset, 1).equals(png)).toBe(false);
+    expect(ckpt.tensors.ema!.map((t) => t.shape)).toEqual(ckpt.tensors.generator.map((t) => t.shape));
     // Training-mode BatchNorm (batch statistics) would draw something else.
     const z = tf.randomNormal([80, 64]);
     const y = tf.tensor2d(
       Array.from({ length: 80 }, (_, i) => i % 10),
       [80, 1],
     );
-    const inference = gan.generator.predict([z, y]) as tf.Tensor;
-    const training = gan.generator.apply([z, y], { training: true }) as tf.Tensor;
+    const inference = ema.predict([z, y]) as tf.Tensor;
+    const training = ema.apply([z, y], { training: true }) as tf.Tensor;
     expect(tf.max(tf.abs(tf.sub(inference, training))).dataSync()[0]).toBeGreaterThan(1e-3);
-    gan.dispose();
+    tf.dispose([z, y, inference, training]);
+    ema.dispose();
+    raw.dispose();
+  });
+
+  it('--no-ema keeps no moving average: samples come from G itself', async () => {
+    const out = join(root, 'no-ema');
+    await train(config('no-ema', { steps: 3, ema: false }), quiet);
+    const ckpt = readCheckpoint(out)!;
+    expect(ckpt.tensors.ema).toBeUndefined();
+    const { generator, weights } = loadGeneratorFromCheckpoint(out);
+    expect(weights).toBe('raw');
+    const png = readFileSync(join(out, 'samples', 'step-000003.png'));
+    expect(sampleGridPng(generator, getPreset('fast-cond'), 1).equals(png)).toBe(true);
+    generator.dispose();
   });
 
   it('a fresh run in a folder left without a checkpoint starts clean', async () => {
@@ -105,18 +127,37 @@ describe('the whole loop', () => {
   });
 });
 
+describe('continuing a finished run', () => {
+  it('a 10-step run continued with --steps 20 equals a 20-step run, bit for bit', async () => {
+    const sha = (name: string) => readCheckpoint(join(root, name))!.state.weightsSha256;
+    await train(config('straight-20', { steps: 20 }), quiet);
+    await train(config('cont', { steps: 10 }), quiet);
+    expect(readCheckpoint(join(root, 'cont'))!.state.step).toBe(10);
+    const r = await train(config('cont', { resume: true, steps: 20 }), {
+      ...quiet,
+      explicit: new Set(['steps']),
+    });
+    expect(r).toMatchObject({ status: 'finished', step: 20, target: 20 });
+    expect(sha('cont')).toBe(sha('straight-20'));
+    expect(readMetrics(join(root, 'cont')).at(-1)?.step).toBe(20);
+  });
+});
+
 describe('resume rules', () => {
   const saved = config('saved', { steps: 100, logEvery: 50 });
   it('a resume keeps the run, takes this invocation’s budget and cadence', () => {
     const cli = config('saved', { resume: true, logEvery: 5, maxMinutes: 3, steps: 6 });
     const run = resumedConfig(cli, saved, new Set(['logEvery', 'maxMinutes']));
     expect(run).toMatchObject({ steps: 100, logEvery: 5, maxMinutes: 3, resume: true });
+    // A budget given anew continues (or shortens) the run.
+    expect(resumedConfig(cli, saved, new Set(['steps']))).toMatchObject({ steps: 6 });
   });
   it('an explicit option that contradicts the checkpoint is an error', () => {
-    const cli = config('saved', { resume: true, steps: 6 });
-    expect(resumedConfig(cli, saved, new Set(['steps']))).toBe(
-      "--resume: --steps 6 differs from the checkpoint's 100",
+    const cli = config('saved', { resume: true, seed: 6 });
+    expect(resumedConfig(cli, saved, new Set(['seed']))).toBe(
+      "--resume: --seed 6 differs from the checkpoint's 1",
     );
+    expect(resumedConfig({ ...cli, dWidth: 2 }, saved, new Set(['dWidth']))).toContain('--d-width 2');
     expect(resumedConfig({ ...cli, batchSize: 32 }, saved, new Set(['batchSize']))).toContain(
       '--batch-size 32',
     );

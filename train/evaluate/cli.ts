@@ -4,7 +4,8 @@ import { selectBackend } from '../backend.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { evaluateGenerator, formatReport, loadGenerator } from './evaluate.ts';
 
-const usage = 'usage: npm run evaluate -- --model DIR [--samples 10000] [--seed 1] [--json report.json]';
+const usage =
+  "usage: npm run evaluate -- --model DIR [--samples 10000] [--seed 1] [--json report.json] [--no-ema: a run's raw G, not its moving average]";
 try {
   const { values } = parseArgs({
     options: {
@@ -13,6 +14,7 @@ try {
       seed: { type: 'string', default: '1' },
       json: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
+      'no-ema': { type: 'boolean', default: false },
     },
   });
   if (!values.model) throw new Error(`--model is required\n${usage}`);
@@ -24,7 +26,7 @@ try {
     throw new Error(`--seed must be a non-negative integer, got '${values.seed}'`);
   const backend = await selectBackend(values.backend as 'auto', false, () => {});
   console.error(`backend: ${backend.name} on ${backend.device}`);
-  const { generator, preset } = await loadGenerator(values.model);
+  const { generator, preset } = await loadGenerator(values.model, { ema: !values['no-ema'] });
   const report = await evaluateGenerator(generator, preset, {
     samples,
     seed,

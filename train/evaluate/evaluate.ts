@@ -13,7 +13,7 @@ import { getPreset, type Preset } from '../models/presets.ts';
 import { Rng } from '../rng.ts';
 import { frechetDistance, gaussianFit } from './frechet.ts';
 import { precisionRecall } from './precision-recall.ts';
-import { classAccuracy, classKL, inceptionScore } from './scores.ts';
+import { classAccuracy, classKL, inceptionScore, perClassAccuracy, worstClass } from './scores.ts';
 
 export interface Report {
   model: string;
@@ -30,8 +30,14 @@ export interface Report {
   seconds: number;
 }
 
-/** A generator and its preset, from a run folder or a checkpoint folder. */
-export function loadGeneratorFromCheckpoint(dir: string): { generator: LayersModel; preset: Preset } {
+/**
+ * A generator and its preset, from a run folder or a checkpoint folder: the moving average of G
+ * where the checkpoint has one (unless `ema` is false), else G's raw weights.
+ */
+export function loadGeneratorFromCheckpoint(
+  dir: string,
+  { ema = true }: { ema?: boolean } = {},
+): { generator: LayersModel; preset: Preset; weights: 'ema' | 'raw' } {
   const ckpt =
     readCheckpoint(dir) ?? (existsSync(join(dir, 'state.json')) ? readCheckpoint(join(dir, '..')) : null);
   if (!ckpt)
@@ -47,10 +53,12 @@ export function loadGeneratorFromCheckpoint(dir: string): { generator: LayersMod
   if (stored.length !== generator.weights.length) {
     throw new Error(`${ckpt.dir}: the checkpoint does not hold a ${preset.name} generator`);
   }
-  generator.setWeights(
-    ckpt.tensors.generator.map(({ values, shape }) => tf.tensor(values, shape, 'float32')),
-  );
-  return { generator, preset };
+  const useEma = ema && ckpt.tensors.ema !== undefined;
+  const tensors = (useEma ? ckpt.tensors.ema : undefined) ?? ckpt.tensors.generator;
+  const values = tensors.map(({ values, shape }) => tf.tensor(values, shape, 'float32'));
+  generator.setWeights(values);
+  tf.dispose(values);
+  return { generator, preset, weights: useEma ? 'ema' : 'raw' };
 }
 
 /**
@@ -58,8 +66,11 @@ export function loadGeneratorFromCheckpoint(dir: string): { generator: LayersMod
  * file by file against the manifest first, quantized weights dequantized by tfjs as a browser
  * would) or a training run / checkpoint folder.
  */
-export async function loadGenerator(dir: string): Promise<{ generator: LayersModel; preset: Preset }> {
-  if (!existsSync(join(dir, 'manifest.json'))) return loadGeneratorFromCheckpoint(dir);
+export async function loadGenerator(
+  dir: string,
+  opts: { ema?: boolean } = {},
+): Promise<{ generator: LayersModel; preset: Preset }> {
+  if (!existsSync(join(dir, 'manifest.json'))) return loadGeneratorFromCheckpoint(dir, opts);
   const verified = verifyExport(dir);
   if (!verified.ok)
     throw new Error(`${dir}: the export does not match its manifest: ${verified.problems.join('; ')}`);
@@ -127,6 +138,7 @@ export async function evaluateGenerator(
       fidFloor,
       inceptionScore: inceptionScore(fakeOut.probs),
       classAccuracy: fake.requested ? classAccuracy(fakeOut.probs, fake.requested) : null,
+      perClassAccuracy: fake.requested ? perClassAccuracy(fakeOut.probs, fake.requested) : null,
       classKL: classKL(fakeOut.probs),
       precision: pr.precision,
       recall: pr.recall,
@@ -143,6 +155,15 @@ export async function evaluateGenerator(
   };
 }
 
+function perClassRows(perClass: number[] | null | undefined): [string, string, string][] {
+  if (!perClass) return [];
+  const worst = worstClass(perClass);
+  return [
+    ['  worst class', `${worst.accuracy.toFixed(3)} (digit ${worst.digit})`, ''],
+    ['  per class 0-9', perClass.map((a) => a.toFixed(3).replace(/^0/, '')).join(' '), ''],
+  ];
+}
+
 /** The report as an aligned text table. */
 export function formatReport(r: Report): string {
   const m = r.metrics;
@@ -151,6 +172,7 @@ export function formatReport(r: Report): string {
     ['FID (lower is better)', f(m.fid), `floor ${f(m.fidFloor)}`],
     ['inception score (max 10)', f(m.inceptionScore), f(r.reference.inceptionScore)],
     ['class accuracy', f(m.classAccuracy), f(r.reference.classAccuracy)],
+    ...perClassRows(m.perClassAccuracy),
     ['class KL vs uniform', f(m.classKL, 4), f(r.reference.classKL, 4)],
     ['precision (k=3)', f(m.precision), f(r.reference.precision)],
     ['recall (k=3)', f(m.recall), f(r.reference.recall)],

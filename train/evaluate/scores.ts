@@ -37,3 +37,21 @@ export function classAccuracy(probs: Float32Array, requested: ArrayLike<number>,
   for (let i = 0; i < requested.length; i++) if (argmaxRow(probs, i, k) === requested[i]) ok++;
   return ok / requested.length;
 }
+
+/** Class accuracy separately for each class asked for (index = class); NaN for a class never asked. */
+export function perClassAccuracy(probs: Float32Array, requested: ArrayLike<number>, k = CLASSES): number[] {
+  const ok = new Array<number>(k).fill(0);
+  const asked = new Array<number>(k).fill(0);
+  for (let i = 0; i < requested.length; i++) {
+    asked[requested[i]]++;
+    if (argmaxRow(probs, i, k) === requested[i]) ok[requested[i]]++;
+  }
+  return ok.map((n, c) => n / asked[c]);
+}
+
+/** The class with the lowest accuracy, and that accuracy. */
+export function worstClass(perClass: number[]): { digit: number; accuracy: number } {
+  let digit = 0;
+  for (let c = 1; c < perClass.length; c++) if (perClass[c] < perClass[digit]) digit = c;
+  return { digit, accuracy: perClass[digit] };
+}

@@ -8,7 +8,7 @@ import { selectBackend } from '../backend.ts';
 import { exportRun } from './finish.ts';
 
 const usage =
-  'usage: npm run export -- --model RUN_DIR --out DIR [--quantize uint8|float16|float32] [--report report.json] [--samples 10000]';
+  'usage: npm run export -- --model RUN_DIR --out DIR [--quantize uint8|float16|float32] [--report report.json] [--samples 10000] [--no-ema]';
 
 try {
   const { values } = parseArgs({
@@ -18,6 +18,7 @@ try {
       out: { type: 'string' },
       report: { type: 'string' },
       samples: { type: 'string', default: '10000' },
+      'no-ema': { type: 'boolean', default: false },
     },
   });
   if (!values.model || !values.out) throw new Error(`--model and --out are required\n${usage}`);
@@ -35,6 +36,7 @@ try {
     quantization,
     metrics,
     samples,
+    ema: !values['no-ema'],
     log: (l) => console.error(l),
   });
   const bytes = manifest.files.reduce((a, f) => a + f.bytes, 0);

@@ -53,11 +53,14 @@ export async function exportRun(
     metrics?: Metrics;
     samples: number;
     reportFile?: string;
+    /** Export the run's moving average of G where it has one (default), or G's raw weights. */
+    ema?: boolean;
     log: (l: string) => void;
   },
 ): Promise<Manifest> {
   const training = trainingFacts(runDir);
-  const { generator, preset } = loadGeneratorFromCheckpoint(runDir);
+  const { generator, preset, weights } = loadGeneratorFromCheckpoint(runDir, { ema: opts.ema });
+  opts.log(`exporting ${weights === 'ema' ? 'the moving average of G' : "G's raw weights"}`);
   let metrics = opts.metrics;
   if (!metrics) {
     const report = await evaluateGenerator(generator, preset, {

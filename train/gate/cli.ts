@@ -1,4 +1,4 @@
-// npm run gate -- --model DIR [--min-class-accuracy X] [--max-fid Y] [--baseline manifest.json --max-regression P]
+// npm run gate -- --model DIR [--min-class-accuracy X] [--min-class-accuracy-each Z] [--max-fid Y] [--baseline manifest.json --max-regression P]
 // Exits 0 when the exported model in DIR (verified against its manifest) passes every rule, 1 otherwise.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -7,7 +7,7 @@ import { verifyExport } from '../export/export.ts';
 import { gate } from './gate.ts';
 
 const usage =
-  'usage: npm run gate -- --model DIR [--min-class-accuracy X] [--max-fid Y] [--baseline manifest.json --max-regression P]';
+  'usage: npm run gate -- --model DIR [--min-class-accuracy X] [--min-class-accuracy-each Z] [--max-fid Y] [--baseline manifest.json --max-regression P]';
 const num = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -21,6 +21,7 @@ try {
     options: {
       model: { type: 'string' },
       'min-class-accuracy': { type: 'string' },
+      'min-class-accuracy-each': { type: 'string' },
       'max-fid': { type: 'string' },
       baseline: { type: 'string' },
       'max-regression': { type: 'string' },
@@ -37,6 +38,7 @@ try {
     : undefined;
   const result = gate(verified.manifest.metrics, {
     minClassAccuracy: num('--min-class-accuracy', values['min-class-accuracy']),
+    minClassAccuracyEach: num('--min-class-accuracy-each', values['min-class-accuracy-each']),
     maxFid: num('--max-fid', values['max-fid']),
     baseline,
     maxRegression: num('--max-regression', values['max-regression']),

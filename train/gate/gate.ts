@@ -1,7 +1,10 @@
 import type { Metrics } from '../../edge/contract.ts';
+import { worstClass } from '../evaluate/scores.ts';
 
 export interface GateRules {
   minClassAccuracy?: number;
+  /** Every class's own accuracy must reach this (what a visitor asking for the worst digit sees). */
+  minClassAccuracyEach?: number;
   maxFid?: number;
   /** Compared with a baseline's metrics: fail when worse by more than `maxRegression` percent. */
   baseline?: Metrics;
@@ -26,6 +29,20 @@ export function gate(m: Metrics, rules: GateRules): GateResult {
         m.classAccuracy >= rules.minClassAccuracy,
         `class accuracy ${m.classAccuracy.toFixed(4)} (need ≥ ${rules.minClassAccuracy})`,
       );
+  }
+  if (rules.minClassAccuracyEach !== undefined) {
+    const need = rules.minClassAccuracyEach;
+    const each = m.perClassAccuracy;
+    if (!each) check(false, `per-class accuracy: not measured for this model, need each ≥ ${need}`);
+    else {
+      const worst = worstClass(each);
+      const below = each.flatMap((a, digit) => (a < need ? [`${digit}: ${a.toFixed(4)}`] : []));
+      check(
+        below.length === 0,
+        `worst class accuracy ${worst.accuracy.toFixed(4)} (digit ${worst.digit}; need each ≥ ${need})` +
+          (below.length ? `; below: ${below.join(', ')}` : ''),
+      );
+    }
   }
   if (rules.maxFid !== undefined)
     check(m.fid <= rules.maxFid, `FID ${m.fid.toFixed(3)} (need ≤ ${rules.maxFid})`);

@@ -17,8 +17,11 @@ export interface Preset {
   classes: number;
   /** Maps [noise] (or [noise, label]) to 28×28×1 images in [-1, 1]. */
   generator(seeds: Seeds): LayersModel;
-  /** Maps images (28×28×1), and with classes > 0 their class [batch, 1], to real/fake logits [batch, 1]. */
-  discriminator(seeds: Seeds): LayersModel;
+  /**
+   * Maps images (28×28×1), and with classes > 0 their class [batch, 1], to real/fake logits
+   * [batch, 1]. `width` multiplies its channels (D is never shipped, so only training pays for it).
+   */
+  discriminator(seeds: Seeds, width?: number): LayersModel;
 }
 
 const glorot = (s: Seeds) => initializers.glorotUniform({ seed: s.next() });
@@ -62,10 +65,10 @@ const tutorial: Preset = {
       .apply(h) as SymbolicTensor;
     return model({ inputs: z, outputs: img, name: 'generator' });
   },
-  discriminator(s) {
+  discriminator(s, width = 1) {
     const x = layers.input({ shape: [28, 28, 1], name: 'image' });
     let h: ReturnType<layers.Layer['apply']> = x;
-    for (const filters of [64, 128]) {
+    for (const filters of [64 * width, 128 * width]) {
       h = layers
         .conv2d({ filters, kernelSize: 5, strides: 2, padding: 'same', kernelInitializer: glorot(s) })
         .apply(h);
@@ -122,10 +125,10 @@ function fastGenerator(s: Seeds, latentDim: number, classes: number): LayersMode
  * real *for its class*. (An auxiliary-classifier head, tried first, let G collapse to one
  * prototype per class that the head merely had to label right.)
  */
-function fastDiscriminator(s: Seeds, classes: number): LayersModel {
+function fastDiscriminator(s: Seeds, classes: number, width: number): LayersModel {
   const x = layers.input({ shape: [28, 28, 1], name: 'image' });
   let h: ReturnType<layers.Layer['apply']> = x;
-  for (const filters of [32, 64]) {
+  for (const filters of [32 * width, 64 * width]) {
     h = layers
       .conv2d({ filters, kernelSize: 4, strides: 2, padding: 'same', kernelInitializer: glorot(s) })
       .apply(h);
@@ -152,7 +155,7 @@ const fast: Preset = {
   latentDim: 64,
   classes: 0,
   generator: (s) => fastGenerator(s, 64, 0),
-  discriminator: (s) => fastDiscriminator(s, 0),
+  discriminator: (s, width = 1) => fastDiscriminator(s, 0, width),
 };
 
 const fastCond: Preset = {
@@ -160,7 +163,7 @@ const fastCond: Preset = {
   latentDim: 64,
   classes: 10,
   generator: (s) => fastGenerator(s, 64, 10),
-  discriminator: (s) => fastDiscriminator(s, 10),
+  discriminator: (s, width = 1) => fastDiscriminator(s, 10, width),
 };
 
 const BY_NAME: Record<PresetName, Preset> = { tutorial, fast, 'fast-cond': fastCond };

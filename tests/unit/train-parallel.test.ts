@@ -1,0 +1,150 @@
+// Data-parallel training over worker threads (train/parallel/): determinism for a given thread
+// count across interruption and resume, a crashed thread, memory, and losses that track the
+// single-threaded run. Real digits, wasm backend, real worker threads.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../../train/checkpoint.ts';
+import type { TrainConfig } from '../../train/config.ts';
+import { readMetrics } from '../../train/metrics.ts';
+import { V8_FLAGS } from '../../train/parallel/v8-flags.ts';
+import { TrainingError, train } from '../../train/train.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'parallel-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const config = (out: string, over: Partial<TrainConfig> = {}): TrainConfig => ({
+  preset: 'fast-cond',
+  steps: 8,
+  epochs: null,
+  maxMinutes: null,
+  batchSize: 16,
+  lr: 2e-4,
+  beta1: 0.5,
+  seed: 3,
+  out: join(root, out),
+  resume: false,
+  backend: 'wasm',
+  requireGpu: false,
+  logEvery: 1,
+  sampleEvery: 1000,
+  checkpointEvery: 1000,
+  trainDigits: null,
+  threads: 2,
+  lrD: null,
+  dWidth: 1,
+  modeSeeking: 0,
+  ema: true,
+  ...over,
+});
+const quiet = { log: () => {}, isTTY: false };
+const sha = (name: string) => readCheckpoint(join(root, name))!.state.weightsSha256;
+
+describe('same seed and thread count ⇒ the same run, bit for bit', () => {
+  it('two runs agree; a run interrupted at step 3 and resumed equals the uninterrupted one', async () => {
+    await train(config('a'), quiet);
+    await train(config('b'), quiet);
+    expect(sha('b')).toBe(sha('a'));
+    expect(readCheckpoint(join(root, 'a'))!.state.device).toContain('2 threads, data-parallel');
+
+    const abort = new AbortController();
+    const r = await train(config('c'), {
+      ...quiet,
+      signal: abort.signal,
+      onStep: (step) => step === 3 && abort.abort(),
+    });
+    expect(r).toMatchObject({ status: 'interrupted', step: 3 });
+    expect(sha('c')).not.toBe(sha('a'));
+    // The replicas restart from the checkpoint: had they drifted from the main thread's copy in the
+    // uninterrupted run, the final weights would differ.
+    await train(config('c', { resume: true }), quiet);
+    expect(sha('c')).toBe(sha('a'));
+  });
+
+  it('another thread count is another (equally valid) run, and a resume may change it', async () => {
+    await train(config('one', { threads: 1 }), quiet);
+    expect(sha('one')).not.toBe(sha('a'));
+    const lines: string[] = [];
+    await train(config('one', { resume: true, steps: 8, threads: 2 }), {
+      log: (l) => lines.push(l),
+      explicit: new Set(['threads']),
+    });
+    expect(lines.join('\n')).toContain('the run used 1 thread(s); continuing with 2 (not bit-identical)');
+  });
+});
+
+describe('a crashed training thread', () => {
+  it('stops the run with a clear message (exit 4) and leaves the last good checkpoint intact', async () => {
+    const out = join(root, 'crash');
+    let error: unknown;
+    try {
+      await train(config('crash', { steps: 20, checkpointEvery: 2 }), {
+        ...quiet,
+        onReplicas: (replicas) => {
+          // Kill thread 1 while step 5 is under way.
+          let steps = 0;
+          const original = replicas.step.bind(replicas);
+          replicas.step = (batch, rng) => {
+            const pending = original(batch, rng);
+            if (++steps === 5) void replicas.kill(1);
+            return pending;
+          };
+        },
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TrainingError);
+    expect((error as TrainingError).exitCode).toBe(4);
+    expect((error as Error).message).toMatch(
+      /^training thread 1 stopped unexpectedly \(exit code 1\)\. Stopped without saving; the last good checkpoint \(step 4\)/,
+    );
+    const ckpt = readCheckpoint(out)!; // verified against its sha256
+    expect(ckpt.state.step).toBe(4);
+    // ... and it continues.
+    await expect(
+      train(config('crash', { resume: true, steps: 6 }), { ...quiet, explicit: new Set(['steps']) }),
+    ).resolves.toMatchObject({ step: 6 });
+  });
+});
+
+describe('the main thread', () => {
+  it('keeps numTensors flat and frees everything at the end', async () => {
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    await train(config('memory', { steps: 6, checkpointEvery: 2 }), {
+      ...quiet,
+      onStep: () => counts.push(tf.memory().numTensors),
+    });
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('V8 flags', () => {
+  it('npm run train passes the flags train/parallel/v8-flags.ts documents', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.train).toBe(`node ${V8_FLAGS.join(' ')} --import tsx train/cli.ts`);
+  });
+});
+
+describe('training quality per step', () => {
+  it('losses track the single-threaded run on the same batches and noise', async () => {
+    // Both runs see the same digits and noise each step; only BatchNorm's and minibatch-stddev's
+    // statistics are per-thread. Over 40 steps the per-step losses stay close.
+    const steps = 40;
+    await train(config('q1', { steps, batchSize: 32, threads: 1 }), quiet);
+    await train(config('q2', { steps, batchSize: 32, threads: 2 }), quiet);
+    const one = readMetrics(join(root, 'q1'));
+    const two = readMetrics(join(root, 'q2'));
+    expect(two.map((m) => m.step)).toEqual(one.map((m) => m.step));
+    const gap = (k: 'dLoss' | 'gLoss') =>
+      one.reduce((s, m, i) => s + Math.abs(m[k] - two[i][k]), 0) / one.length;
+    expect(gap('dLoss')).toBeLessThan(0.05);
+    expect(gap('gLoss')).toBeLessThan(0.05);
+    // And they are not the same run.
+    expect(sha('q2')).not.toBe(sha('q1'));
+  });
+});
