@@ -11,34 +11,13 @@ import { readMetrics } from '../../train/metrics.ts';
 import { getPreset } from '../../train/models/presets.ts';
 import { sampleGridPng } from '../../train/samples.ts';
 import { train } from '../../train/train.ts';
+import { runConfig } from './run-config.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'loop-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const config = (out: string, over: Partial<TrainConfig> = {}): TrainConfig => ({
-  preset: 'fast-cond',
-  steps: 6,
-  epochs: null,
-  maxMinutes: null,
-  batchSize: 8,
-  lr: 2e-4,
-  beta1: 0.5,
-  seed: 1,
-  out: join(root, out),
-  resume: false,
-  backend: 'wasm',
-  requireGpu: false,
-  logEvery: 1000,
-  sampleEvery: 1000,
-  checkpointEvery: 1000,
-  trainDigits: null,
-  threads: 1,
-  lrD: null,
-  dWidth: 1,
-  modeSeeking: 0,
-  ema: true,
-  ...over,
-});
+const config = (out: string, over: Partial<TrainConfig> = {}): TrainConfig =>
+  runConfig(join(root, out), over);
 const quiet = { log: () => {}, isTTY: false };
 
 describe('budgets', () => {

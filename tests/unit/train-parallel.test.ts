@@ -11,34 +11,13 @@ import type { TrainConfig } from '../../train/config.ts';
 import { readMetrics } from '../../train/metrics.ts';
 import { V8_FLAGS } from '../../train/parallel/v8-flags.ts';
 import { TrainingError, train } from '../../train/train.ts';
+import { runConfig } from './run-config.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'parallel-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const config = (out: string, over: Partial<TrainConfig> = {}): TrainConfig => ({
-  preset: 'fast-cond',
-  steps: 8,
-  epochs: null,
-  maxMinutes: null,
-  batchSize: 16,
-  lr: 2e-4,
-  beta1: 0.5,
-  seed: 3,
-  out: join(root, out),
-  resume: false,
-  backend: 'wasm',
-  requireGpu: false,
-  logEvery: 1,
-  sampleEvery: 1000,
-  checkpointEvery: 1000,
-  trainDigits: null,
-  threads: 2,
-  lrD: null,
-  dWidth: 1,
-  modeSeeking: 0,
-  ema: true,
-  ...over,
-});
+const config = (out: string, over: Partial<TrainConfig> = {}): TrainConfig =>
+  runConfig(join(root, out), { steps: 8, batchSize: 16, seed: 3, logEvery: 1, threads: 2, ...over });
 const quiet = { log: () => {}, isTTY: false };
 const sha = (name: string) => readCheckpoint(join(root, name))!.state.weightsSha256;
 

@@ -69,6 +69,7 @@ describe('workflows', () => {
       '@tensorflow/tfjs-node-gpu@4.22.0',
       '--require-gpu',
       'npm run gate',
+      '--min-class-accuracy-each',
       'npm run publish',
       'GITHUB_STEP_SUMMARY',
     ])

@@ -1,0 +1,82 @@
+// npm run compare -- RUN_DIR [RUN_DIR …] [--markdown]
+// One row per run: its recipe, steps, training speed and its report.json's scores (the report that
+// `npm run train` or `npm run evaluate -- --json RUN/report.json` wrote), for choosing a recipe.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { readCheckpoint } from '../checkpoint.ts';
+import { trainConfigSchema } from '../config.ts';
+import { errorMessage } from '../errors.ts';
+import type { Report } from './evaluate.ts';
+import { worstClass } from './scores.ts';
+
+function recipe(dir: string): string {
+  const ckpt = readCheckpoint(dir);
+  if (!ckpt) throw new Error(`${dir}: no checkpoint (expected a run folder)`);
+  const c = trainConfigSchema.parse(ckpt.state.config);
+  const parts = [`lr ${c.lr}${c.lrD !== null && c.lrD !== c.lr ? `/D ${c.lrD}` : ''}`];
+  if (c.dWidth !== 1) parts.push(`D×${c.dWidth}`);
+  if (c.modeSeeking > 0) parts.push(`MS ${c.modeSeeking}`);
+  return parts.join(', ');
+}
+
+function row(dir: string, reportName: string): string[] {
+  const file = join(dir, reportName);
+  if (!existsSync(file))
+    throw new Error(`${file} not found (run npm run evaluate -- --model ${dir} --json ${file})`);
+  const r = JSON.parse(readFileSync(file, 'utf8')) as Report;
+  const m = r.metrics;
+  const ckpt = readCheckpoint(dir)!;
+  // Over the whole run, resumes included (wall-clock: it depends on the machine's load).
+  const sps = ckpt.state.step / ckpt.state.seconds;
+  const worst = m.perClassAccuracy ? worstClass(m.perClassAccuracy) : null;
+  const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? '—' : v.toFixed(d));
+  return [
+    dir,
+    recipe(dir),
+    String(ckpt.state.step),
+    f(sps, 2),
+    `${f(m.fid, 2)} / ${f(m.fidFloor, 2)}`,
+    f(m.inceptionScore, 2),
+    f(m.classAccuracy),
+    worst ? `${f(worst.accuracy)} (${worst.digit})` : '—',
+    f(m.precision),
+    f(m.recall),
+  ];
+}
+
+const program = new Command('npm run compare --')
+  .description('Compare training runs by their evaluation reports')
+  .argument('<runs...>', 'run folders')
+  .option('--report <name>', 'report file inside each run folder', 'report.json')
+  .option('--markdown', 'print a Markdown table', false)
+  .showHelpAfterError('(run with --help for usage)');
+program.parse(process.argv);
+const opts = program.opts<{ report: string; markdown: boolean }>();
+
+try {
+  const head = [
+    'run',
+    'recipe',
+    'steps',
+    'steps/s',
+    'FID / floor',
+    'IS',
+    'class acc',
+    'worst class',
+    'precision',
+    'recall',
+  ];
+  const rows = program.args.map((d) => row(d, opts.report));
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) =>
+    opts.markdown ? `| ${r.join(' | ')} |` : r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log(fmt(head));
+  console.log(
+    opts.markdown ? `|${head.map(() => ' --- ').join('|')}|` : widths.map((w) => '-'.repeat(w)).join('  '),
+  );
+  for (const r of rows) console.log(fmt(r));
+} catch (e) {
+  console.error(`error: ${errorMessage(e)}`);
+  process.exit(2);
+}
