@@ -51,7 +51,11 @@ const program: Command = new Command('npm run train --')
   )
   .option('--batch-size <n>', 'digits per step', int('--batch-size'), DEFAULTS.batchSize)
   .option('--lr <x>', 'Adam learning rate, both networks', positive('--lr'), DEFAULTS.lr)
-  .option('--lr-d <x>', "D's learning rate (default: --lr; TTUR when it differs)", positive('--lr-d'))
+  .option(
+    '--lr-d <x>',
+    `D's learning rate (default ${DEFAULTS.lrD}: a two time-scale update rule, D 4x G's default)`,
+    positive('--lr-d'),
+  )
   .option('--d-width <n>', "multiplies D's channels (D is not shipped)", int('--d-width'), DEFAULTS.dWidth)
   .option(
     '--mode-seeking <x>',

@@ -56,7 +56,7 @@ export const DEFAULTS = {
   sampleEvery: 500,
   checkpointEvery: 500,
   // The recipe, chosen by measurement (README, "The recipe").
-  lrD: null,
+  lrD: 8e-4,
   dWidth: 1,
   modeSeeking: 0,
   ema: true,
