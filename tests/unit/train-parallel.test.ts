@@ -6,10 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../train/backend.ts';
+import { Batches, shardOf } from '../../train/batches.ts';
 import { readCheckpoint } from '../../train/checkpoint.ts';
 import type { TrainConfig } from '../../train/config.ts';
+import { loadMnist } from '../../train/data/mnist.ts';
+import { createGan } from '../../train/gan.ts';
 import { readMetrics } from '../../train/metrics.ts';
+import { getPreset } from '../../train/models/presets.ts';
+import { Replicas } from '../../train/parallel/replicas.ts';
+import { applyAveraged, average, shardGradients } from '../../train/parallel/shard-step.ts';
 import { V8_FLAGS } from '../../train/parallel/v8-flags.ts';
+import { Rng } from '../../train/rng.ts';
 import { TrainingError, train } from '../../train/train.ts';
 import { runConfig } from './run-config.ts';
 
@@ -125,5 +133,50 @@ describe('training quality per step', () => {
     expect(gap('gLoss')).toBeLessThan(0.05);
     // And they are not the same run.
     expect(sha('q2')).not.toBe(sha('q1'));
+  });
+});
+
+describe('a replica thread really contributes its share', () => {
+  it('a 2-thread step equals both shards computed in one thread, averaged and applied', async () => {
+    await selectBackend('wasm', false, () => {});
+    const preset = getPreset('fast-cond');
+    const make = () => {
+      const r = new Rng(9);
+      return createGan(preset, { next: () => r.seed() }, { lr: 2e-4, beta1: 0.5, lrD: 8e-4 });
+    };
+    const threaded = make();
+    const local = make();
+    const batches = new Batches(loadMnist('test'), preset, 16, 9);
+    const replicas = await Replicas.start(threaded, 2, {
+      preset: preset.name,
+      backend: 'wasm',
+      recipe: { lr: 2e-4, beta1: 0.5, lrD: 8e-4 },
+    });
+    try {
+      for (let step = 0; step < 3; step++) {
+        const batch = batches.arrays(step, new Rng(step));
+        await replicas.step(batch, new Rng(0));
+        // The same shards, one after the other on one copy (BatchNorm's moving statistics restored
+        // between them, as each replica starts the step from the same state).
+        const moving = [...local.generator.nonTrainableWeights].map((w) => w.read().clone());
+        const a = shardGradients(local, shardOf(batch, 0, 2));
+        local.generator.nonTrainableWeights.forEach((w, i) => {
+          (w.read() as tf.Variable).assign(moving[i]);
+        });
+        tf.dispose(moving);
+        const b = shardGradients(local, shardOf(batch, 1, 2));
+        applyAveraged(local, average([a.grads, b.grads]), average([a.moving, b.moving]));
+      }
+      // Bit for bit; counted rather than diffed (a diff of 350 k numbers takes minutes to print).
+      const weights = (g: typeof local) =>
+        [...g.generator.weights, ...g.discriminator.weights].flatMap((w) => Array.from(w.read().dataSync()));
+      const [x, y] = [weights(threaded), weights(local)];
+      expect(x.length).toBe(y.length);
+      expect(x.filter((v, i) => v !== y[i]).length).toBe(0);
+    } finally {
+      await replicas.close();
+      threaded.dispose();
+      local.dispose();
+    }
   });
 });
