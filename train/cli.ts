@@ -28,8 +28,8 @@ const nonNegative = (name: string) => (v: string) => {
   }
   return n;
 };
-const seedArg = (v: string) => {
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`must be a non-negative integer, got '${v}'`);
+const wholeNumber = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${v}'`);
   return Number(v);
 };
 
@@ -63,9 +63,14 @@ const program: Command = new Command('npm run train --')
     nonNegative('--mode-seeking'),
     DEFAULTS.modeSeeking,
   )
+  .option(
+    '--anneal-from <step>',
+    'from this step on, both learning rates fall linearly to 0 at the final step (may be set on --resume)',
+    wholeNumber('--anneal-from'),
+  )
   .option('--no-ema', 'keep no moving average of G (samples and export then use the raw G)')
   .option('--beta1 <x>', "Adam's beta1, in [0, 0.999]", nonNegative('--beta1'), DEFAULTS.beta1)
-  .option('--seed <n>', 'same seed and backend => same run', seedArg, DEFAULTS.seed)
+  .option('--seed <n>', 'same seed and backend => same run', wholeNumber('--seed'), DEFAULTS.seed)
   .option('--out <dir>', 'run folder (default runs/<preset>-<time>)')
   .option('--resume', 'continue the run in --out from its last checkpoint, to the same final step', false)
   .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS).default(DEFAULTS.backend))
@@ -130,6 +135,7 @@ const parsed = trainConfigSchema.safeParse({
   dWidth: o.dWidth,
   modeSeeking: o.modeSeeking,
   ema: o.ema,
+  annealFrom: o.annealFrom ?? null,
 });
 if (!parsed.success) {
   const issue = parsed.error.issues[0];

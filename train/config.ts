@@ -39,6 +39,8 @@ export const trainConfigSchema = z.object({
   modeSeeking: z.number().min(0).max(100).default(0),
   /** Keep an exponential moving average of G (samples, evaluation, export use it). [false] */
   ema: z.boolean().default(false),
+  /** From this step on, both learning rates fall linearly to 0 at the final step (train/anneal.ts); null = never. [null] */
+  annealFrom: z.number().int().nonnegative().nullable().default(null),
 });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
@@ -90,6 +92,8 @@ const RESUME_MAY_SET = [
   'logEvery',
   'sampleEvery',
   'checkpointEvery',
+  // Annealing changes the run from its start step on: a plateaued run can be continued and annealed.
+  'annealFrom',
 ] as const;
 
 /**

@@ -44,6 +44,15 @@ export class GanTrainer {
   ) {
     this.gVars = variablesOf(generator);
     this.dVars = variablesOf(discriminator);
+    this.baseLr = [learningRate(gOptimizer).value, learningRate(dOptimizer).value];
+  }
+
+  private readonly baseLr: [number, number];
+
+  /** Scales both learning rates (annealing); 1 = the recipe's own. Adam reads its rate at every update. */
+  setLrScale(factor: number): void {
+    learningRate(this.gOptimizer).value = this.baseLr[0] * factor;
+    learningRate(this.dOptimizer).value = this.baseLr[1] * factor;
   }
 
   /** G in training mode (BatchNorm on batch statistics, moving averages updated). */
@@ -193,6 +202,23 @@ export class GanTrainer {
     this.gOptimizer.dispose();
     this.dOptimizer.dispose();
   }
+}
+
+/**
+ * tfjs's optimizers keep their rate in a protected field that every update reads; this is the one
+ * place that reaches it (the public API has no setter).
+ */
+function learningRate(o: tf.Optimizer): { value: number } {
+  const opt = o as unknown as { learningRate: unknown };
+  if (typeof opt.learningRate !== 'number') throw new Error(`${o.getClassName()} has no learning rate field`);
+  return {
+    get value() {
+      return opt.learningRate as number;
+    },
+    set value(v: number) {
+      opt.learningRate = v;
+    },
+  };
 }
 
 /** What createGan needs of a run's recipe (a TrainConfig has it all). */

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { annealFactor } from './anneal.ts';
 import { type BackendInfo, selectBackend } from './backend.ts';
 import { Batches, disposeBatch } from './batches.ts';
 import {
@@ -150,6 +151,12 @@ async function trainLocked(
     throw new TrainingError(`--batch-size ${run.batchSize} exceeds the ${batches.count} digits`, 2);
   }
   const target = targetSteps(run, batches.stepsPerEpoch);
+  if (run.annealFrom !== null && (target === null || run.annealFrom >= target)) {
+    throw new TrainingError(
+      `--anneal-from ${run.annealFrom} needs a final step after it (--steps or --epochs), got ${target ?? 'none'}`,
+      2,
+    );
+  }
 
   // ---- models and optimizers; all randomness from one seeded stream (weights, noise, dropout)
   let rng = new Rng(run.seed);
@@ -212,9 +219,10 @@ async function trainLocked(
       : null;
   if (replicas) opts.onReplicas?.(replicas);
   const trainStep = async (): Promise<StepStats> => {
+    const lrScale = annealFactor(step, run.annealFrom, target);
     if (replicas) {
       try {
-        return await replicas.step(batches.arrays(step, rng), rng);
+        return await replicas.step(batches.arrays(step, rng), rng, lrScale);
       } catch (e) {
         throw new TrainingError(
           `${errorMessage(e)}. Stopped without saving; the last good checkpoint (step ${lastSaved}) is in ${join(out, CHECKPOINT)}; continue with --resume`,
@@ -223,6 +231,7 @@ async function trainLocked(
       }
     }
     const batch = batches.batch(step, rng);
+    gan.setLrScale(lrScale);
     try {
       return gan.step(batch);
     } finally {
@@ -322,5 +331,6 @@ function describeRecipe(c: TrainConfig): string {
   if (c.dWidth !== 1) parts.push(`D width x${c.dWidth}`);
   if (c.modeSeeking > 0) parts.push(`mode seeking ${c.modeSeeking}`);
   parts.push(c.ema ? 'EMA of G' : 'no EMA');
+  if (c.annealFrom !== null) parts.push(`lr annealed to 0 from step ${c.annealFrom}`);
   return parts.join(', ');
 }

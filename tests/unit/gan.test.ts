@@ -28,6 +28,25 @@ const snapshot = (vars: tf.Variable[]) => vars.map((v) => v.dataSync<'float32'>(
 const changed = (before: Float32Array[], vars: tf.Variable[]) =>
   vars.map((v, i) => v.dataSync().some((x, j) => x !== before[i][j]));
 
+describe('learning-rate scale (annealing)', () => {
+  it('scale 0 leaves every trainable weight of both nets where it was; scale 1 moves them again', () => {
+    const { trainer, next } = setup('fast-cond');
+    const vars = [...trainer.gVars, ...trainer.dVars];
+    const stepWith = (scale: number) => {
+      trainer.setLrScale(scale);
+      const before = snapshot(vars);
+      const b = next();
+      tf.dispose(Object.values(trainer.step(b)).filter((x) => x instanceof tf.Tensor));
+      disposeBatch(b);
+      return changed(before, vars);
+    };
+    stepWith(1); // Adam's first step differs in kind (zero moments); compare from the second
+    expect(stepWith(0).some(Boolean)).toBe(false);
+    expect(stepWith(1).every(Boolean)).toBe(true);
+    trainer.dispose();
+  });
+});
+
 describe.each(['tutorial', 'fast', 'fast-cond'] as const)('GAN step, %s preset', (name) => {
   it('keeps tf.memory().numTensors flat over 22 steps', () => {
     const { trainer, next } = setup(name);

@@ -23,5 +23,6 @@ export const runConfig = (out: string, over: Partial<TrainConfig> = {}): TrainCo
   dWidth: 1,
   modeSeeking: 0,
   ema: true,
+  annealFrom: null,
   ...over,
 });

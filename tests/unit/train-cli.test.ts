@@ -68,6 +68,12 @@ describe('usage errors are clear and exit non-zero', () => {
     [['--resume'], '--resume needs --out <dir>'],
     [['--threads', '0'], "--threads must be a positive integer, got '0'"],
     [['--threads', '65'], '--threads: Too big'],
+    [['--anneal-from', '-3'], "--anneal-from must be a non-negative integer, got '-3'"],
+    [['--seed', '1.5'], "--seed must be a non-negative integer, got '1.5'"],
+    [
+      ['--steps', '10', '--anneal-from', '10', '--out', join(root, 'anneal')],
+      '--anneal-from 10 needs a final step after it (--steps or --epochs), got 10',
+    ],
     [
       ['--threads', '3', '--batch-size', '16', '--steps', '1', '--out', join(root, 'threads')],
       '--batch-size 16 must split into --threads 3 equal shares of at least 2 digits',

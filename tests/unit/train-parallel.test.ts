@@ -155,7 +155,8 @@ describe('a replica thread really contributes its share', () => {
     try {
       for (let step = 0; step < 3; step++) {
         const batch = batches.arrays(step, new Rng(step));
-        await replicas.step(batch, new Rng(0));
+        const lrScale = [1, 0.5, 0.25][step]; // annealing: every replica must apply the same scale
+        await replicas.step(batch, new Rng(0), lrScale);
         // The same shards, one after the other on one copy (BatchNorm's moving statistics restored
         // between them, as each replica starts the step from the same state).
         const moving = [...local.generator.nonTrainableWeights].map((w) => w.read().clone());
@@ -165,7 +166,7 @@ describe('a replica thread really contributes its share', () => {
         });
         tf.dispose(moving);
         const b = shardGradients(local, shardOf(batch, 1, 2));
-        applyAveraged(local, average([a.grads, b.grads]), average([a.moving, b.moving]));
+        applyAveraged(local, average([a.grads, b.grads]), average([a.moving, b.moving]), lrScale);
       }
       // Bit for bit; counted rather than diffed (a diff of 350 k numbers takes minutes to print).
       const weights = (g: typeof local) =>

@@ -18,7 +18,7 @@ export interface ReplicaInit {
 export type ToReplica =
   | { type: 'state'; snapshot: StateSnapshot }
   | { type: 'step'; shard: BatchArrays; dropoutSeed: number }
-  | { type: 'apply'; grads: Float32Array; moving: Float32Array };
+  | { type: 'apply'; grads: Float32Array; moving: Float32Array; lrScale: number };
 
 /** Replica → main thread: one answer per 'state' and per 'step'. */
 export type FromReplica =

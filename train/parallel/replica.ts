@@ -29,7 +29,7 @@ async function handle(m: ToReplica): Promise<void> {
     const r = shardGradients(gan, m.shard);
     send({ type: 'grads', ...r }, [r.grads.buffer, r.moving.buffer, r.stats.buffer] as ArrayBuffer[]);
   } else {
-    applyAveraged(gan, m.grads, m.moving);
+    applyAveraged(gan, m.grads, m.moving, m.lrScale);
   }
 }
 

@@ -75,8 +75,8 @@ export class Replicas {
     return this.workers.length + 1;
   }
 
-  /** One training step on `batch`, split over all replicas; returns the whole batch's numbers. */
-  async step(batch: BatchArrays, rng: Rng): Promise<StepStats> {
+  /** One training step on `batch`, split over all replicas, at a learning-rate scale; returns the whole batch's numbers. */
+  async step(batch: BatchArrays, rng: Rng, lrScale = 1): Promise<StepStats> {
     const parts = this.threads;
     const pending = this.workers.map((_, k) =>
       this.request(k, { type: 'step', shard: shardOf(batch, k + 1, parts), dropoutSeed: rng.seed() }),
@@ -86,8 +86,8 @@ export class Replicas {
     const all = [own, ...others];
     const grads = average(all.map((r) => r.grads));
     const moving = average(all.map((r) => r.moving));
-    for (const w of this.workers) this.post(w, { type: 'apply', grads, moving });
-    applyAveraged(this.gan, grads, moving);
+    for (const w of this.workers) this.post(w, { type: 'apply', grads, moving, lrScale });
+    applyAveraged(this.gan, grads, moving, lrScale);
     const [dLoss, gLoss, dReal, dFake] = average(all.map((r) => r.stats));
     return { dLoss, gLoss, dReal, dFake };
   }

@@ -53,8 +53,17 @@ export function shardGradients(gan: GanTrainer, shard: BatchArrays): ShardResult
   }
 }
 
-/** Every replica applies the same averaged gradients and moving statistics, so all stay identical. */
-export function applyAveraged(gan: GanTrainer, grads: Float32Array, moving: Float32Array): void {
+/**
+ * Every replica applies the same averaged gradients and moving statistics at the same learning-rate
+ * scale (annealing), so all stay identical.
+ */
+export function applyAveraged(
+  gan: GanTrainer,
+  grads: Float32Array,
+  moving: Float32Array,
+  lrScale: number,
+): void {
+  gan.setLrScale(lrScale);
   const vars = [...gan.gVars, ...gan.dVars];
   const tensors = unflatten(grads, vars);
   const byName = (list: tf.Variable[], offset: number) =>
