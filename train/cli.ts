@@ -64,6 +64,12 @@ const program: Command = new Command('npm run train --')
     DEFAULTS.modeSeeking,
   )
   .option(
+    '--r1-gamma <x>',
+    "weight of the R1 penalty on D's gradient at real digits (0 = off)",
+    nonNegative('--r1-gamma'),
+    DEFAULTS.r1Gamma,
+  )
+  .option(
     '--anneal-from <step>',
     'from this step on, both learning rates fall linearly to 0 at the final step (may be set on --resume)',
     wholeNumber('--anneal-from'),
@@ -134,6 +140,7 @@ const parsed = trainConfigSchema.safeParse({
   lrD: o.lrD ?? DEFAULTS.lrD,
   dWidth: o.dWidth,
   modeSeeking: o.modeSeeking,
+  r1Gamma: o.r1Gamma,
   ema: o.ema,
   annealFrom: o.annealFrom ?? null,
 });

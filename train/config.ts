@@ -37,6 +37,8 @@ export const trainConfigSchema = z.object({
   dWidth: z.number().int().min(1).max(8).default(1),
   /** Mode-seeking regularisation weight (Mao et al. 2019); 0 = off. [0] */
   modeSeeking: z.number().min(0).max(100).default(0),
+  /** R1 penalty weight on real digits (Mescheder et al. 2018); 0 = off. [0] */
+  r1Gamma: z.number().min(0).max(1000).default(0),
   /** Keep an exponential moving average of G (samples, evaluation, export use it). [false] */
   ema: z.boolean().default(false),
   /** From this step on, both learning rates fall linearly to 0 at the final step (train/anneal.ts); null = never. [null] */
@@ -61,6 +63,7 @@ export const DEFAULTS = {
   lrD: 8e-4,
   dWidth: 1,
   modeSeeking: 0,
+  r1Gamma: 0,
   ema: true,
 } as const;
 
@@ -75,6 +78,7 @@ export const RUN_IDENTITY = [
   'lrD',
   'dWidth',
   'modeSeeking',
+  'r1Gamma',
   'ema',
 ] as const;
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Preset, Seeds } from './models/presets.ts';
+import { r1Penalty } from './r1.ts';
 
 /** One step's numbers, read back from the device once per step. */
 export interface StepStats {
@@ -41,6 +42,8 @@ export class GanTrainer {
     readonly classes: number,
     /** Weight of the mode-seeking term (0 = off); batches then come in pairs sharing a class. */
     readonly modeSeeking = 0,
+    /** R1 penalty weight γ on real digits (0 = off; train/r1.ts). */
+    readonly r1Gamma = 0,
   ) {
     this.gVars = variablesOf(generator);
     this.dVars = variablesOf(discriminator);
@@ -67,14 +70,20 @@ export class GanTrainer {
     return this.discriminator.apply(inputs, { training: true }) as tf.Tensor;
   }
 
-  /** D's loss on a real batch and given fakes; also returns mean D(x) and D(G(z)). */
+  /** D's loss on a real batch and given fakes (plus R1 when on); also returns mean D(x) and D(G(z)). */
   discriminatorLoss(b: Batch, fake: tf.Tensor4D): { loss: tf.Scalar; dReal: tf.Scalar; dFake: tf.Scalar } {
     const realLogit = this.judge(b.real, b.realLabels);
     const fakeLogit = this.judge(fake, b.fakeLabels);
-    const loss = tf.add(
+    let loss = tf.add(
       tf.losses.sigmoidCrossEntropy(tf.onesLike(realLogit), realLogit),
       tf.losses.sigmoidCrossEntropy(tf.zerosLike(fakeLogit), fakeLogit),
     ) as tf.Scalar;
+    if (this.r1Gamma > 0) {
+      loss = tf.add(
+        loss,
+        r1Penalty((x) => this.judge(x, b.realLabels), b.real, this.r1Gamma),
+      ) as tf.Scalar;
+    }
     return {
       loss,
       dReal: tf.mean(tf.sigmoid(realLogit)) as tf.Scalar,
@@ -229,6 +238,7 @@ export interface GanRecipe {
   lrD?: number | null;
   dWidth?: number;
   modeSeeking?: number;
+  r1Gamma?: number;
 }
 
 /** Builds a preset's two networks (weights from `seeds`) and their two Adam optimizers. */
@@ -240,6 +250,7 @@ export function createGan(preset: Preset, seeds: Seeds, recipe: GanRecipe): GanT
     tf.train.adam(recipe.lrD ?? recipe.lr, recipe.beta1),
     preset.classes,
     recipe.modeSeeking ?? 0,
+    recipe.r1Gamma ?? 0,
   );
 }
 

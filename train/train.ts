@@ -330,6 +330,7 @@ function describeRecipe(c: TrainConfig): string {
   const parts = [`lr G ${c.lr}, D ${c.lrD ?? c.lr}`];
   if (c.dWidth !== 1) parts.push(`D width x${c.dWidth}`);
   if (c.modeSeeking > 0) parts.push(`mode seeking ${c.modeSeeking}`);
+  if (c.r1Gamma > 0) parts.push(`R1 γ ${c.r1Gamma}`);
   parts.push(c.ema ? 'EMA of G' : 'no EMA');
   if (c.annealFrom !== null) parts.push(`lr annealed to 0 from step ${c.annealFrom}`);
   return parts.join(', ');

@@ -22,6 +22,7 @@ export const runConfig = (out: string, over: Partial<TrainConfig> = {}): TrainCo
   lrD: null,
   dWidth: 1,
   modeSeeking: 0,
+  r1Gamma: 0,
   ema: true,
   annealFrom: null,
   ...over,

@@ -68,6 +68,7 @@ describe('usage errors are clear and exit non-zero', () => {
     [['--resume'], '--resume needs --out <dir>'],
     [['--threads', '0'], "--threads must be a positive integer, got '0'"],
     [['--threads', '65'], '--threads: Too big'],
+    [['--r1-gamma', 'x'], "--r1-gamma must be a non-negative number, got 'x'"],
     [['--anneal-from', '-3'], "--anneal-from must be a non-negative integer, got '-3'"],
     [['--seed', '1.5'], "--seed must be a non-negative integer, got '1.5'"],
     [

@@ -137,6 +137,9 @@ describe('resume rules', () => {
       "--resume: --seed 6 differs from the checkpoint's 1",
     );
     expect(resumedConfig({ ...cli, dWidth: 2 }, saved, new Set(['dWidth']))).toContain('--d-width 2');
+    expect(resumedConfig({ ...cli, r1Gamma: 1 }, saved, new Set(['r1Gamma']))).toContain(
+      "--r1-gamma 1 differs from the checkpoint's 0",
+    );
     expect(resumedConfig({ ...cli, batchSize: 32 }, saved, new Set(['batchSize']))).toContain(
       '--batch-size 32',
     );
