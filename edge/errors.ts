@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ApiError } from './contract.ts';
+import type { ApiError } from '../contract/index.ts';
 
 /** A failure with the status and stable code the client sees; the message is safe to show. */
 export class HttpError extends Error {

@@ -8,7 +8,7 @@ import {
   retrainAcceptedSchema,
   retrainRequestSchema,
   versionListSchema,
-} from './contract.ts';
+} from '../contract/index.ts';
 import type { AppEnv } from './env.ts';
 import { listQuerySchema } from './routes/models.ts';
 

@@ -1,6 +1,6 @@
 // Reading the model contract out of R2. Everything read is validated: R2 is written by another
 // program, and a bad object must become a clear 503, never a crash or a half-valid answer.
-import { type Manifest, manifestSchema, r2Keys } from './contract.ts';
+import { type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
 import { HttpError } from './errors.ts';
 
 const VERSION = manifestSchema.shape.version;

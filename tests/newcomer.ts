@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { manifestSchema } from '../edge/contract.ts';
+import { manifestSchema } from '../contract/index.ts';
 import { launchChromium } from './browser/chromium.ts';
 
 const fail = (msg: string): never => {

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { PRESET_NAMES } from '../contract/index.ts';
 import { BACKENDS } from './backend.ts';
 import { DEFAULT_STEPS, DEFAULTS, MAX_THREADS, type TrainConfig, trainConfigSchema } from './config.ts';
 import { errorMessage } from './errors.ts';
 import { defaultExportDir, exportRun } from './export/finish.ts';
-import { PRESETS } from './models/presets.ts';
 import { formatDuration } from './progress.ts';
 import { TrainingError, train } from './train.ts';
 
@@ -37,7 +37,7 @@ const program: Command = new Command('npm run train --')
   .description(
     'Train a GAN on the MNIST digits. Writes metrics.jsonl, losses.svg, samples/ and an atomic checkpoint/ into --out.',
   )
-  .addOption(new Option('--preset <name>', 'architecture').choices(PRESETS).default(DEFAULTS.preset))
+  .addOption(new Option('--preset <name>', 'architecture').choices(PRESET_NAMES).default(DEFAULTS.preset))
   .option(
     '--steps <n>',
     `stop after n steps (default ${DEFAULT_STEPS} if no other limit is given)`,

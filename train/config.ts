@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { PRESET_NAMES } from '../contract/index.ts';
 import { BACKENDS } from './backend.ts';
-import { PRESETS } from './models/presets.ts';
 
 export const MAX_THREADS = 64;
 
 /** Everything that defines a training run. Stored in the checkpoint, so a resume continues the same run. */
 export const trainConfigSchema = z.object({
-  preset: z.enum(PRESETS),
+  preset: z.enum(PRESET_NAMES),
   /** Stop after this many steps / epochs / minutes, whichever comes first (null = no such limit). */
   steps: z.number().int().positive().nullable(),
   epochs: z.number().positive().nullable(),

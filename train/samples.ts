@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
+import { latents } from '../contract/index.ts';
 import type { Preset } from './models/presets.ts';
-import { Rng } from './rng.ts';
 
 const SIZE = 28;
 const GAP = 2;
@@ -50,7 +50,8 @@ export function sampleInputs(
 ): { noise: tf.Tensor2D; labels: tf.Tensor2D | null; rows: number } {
   const rows = preset.classes > 0 ? preset.classes : SAMPLE_COLS;
   const n = rows * SAMPLE_COLS;
-  const noise = tf.tensor2d(new Rng(`${seed}/samples`).normals(n * preset.latentDim), [n, preset.latentDim]);
+  // The page's sampler: a run's grid and the page's grid for the same seed start from the same noise.
+  const noise = tf.tensor2d(latents(seed, n, preset.latentDim, 0, 'any').z, [n, preset.latentDim]);
   const labels =
     preset.classes > 0
       ? tf.tensor2d(

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { r2Keys } from '../contract.ts';
+import { r2Keys } from '../../contract/index.ts';
 import type { AppEnv } from '../env.ts';
 import { HttpError } from '../errors.ts';
 import { noneMatch, parseRange } from '../range.ts';

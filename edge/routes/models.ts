@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { manifestSchema, type VersionList } from '../contract.ts';
+import { manifestSchema, type VersionList } from '../../contract/index.ts';
 import type { AppEnv } from '../env.ts';
 import { HttpError } from '../errors.ts';
 import { listVersions, readLatest, readVersion, type StoredManifest } from '../store.ts';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { type RetrainRequest, retrainRequestSchema, workflowInputs } from '../../contract/index.ts';
 import { requireBearer } from '../auth.ts';
-import { type RetrainRequest, retrainRequestSchema, workflowInputs } from '../contract.ts';
 import type { AppEnv } from '../env.ts';
 import { HttpError } from '../errors.ts';
 import { dispatchWorkflow } from '../github.ts';

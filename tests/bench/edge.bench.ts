@@ -8,9 +8,9 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { openLocalStore } from '../../train/publish/local-store.ts';
-import { startLocalWorker } from '../../train/publish/local-worker.ts';
-import { publishModel } from '../../train/publish/publish.ts';
+import { openLocalStore } from '../../release/local-store.ts';
+import { startLocalWorker } from '../../release/local-worker.ts';
+import { publishModel } from '../../release/publish.ts';
 
 const MODEL_DIR = process.argv[2] ?? 'train/pretrained';
 const DURATION = 10;

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { type Manifest, manifestSchema } from '../../edge/contract.ts';
+import { type Manifest, manifestSchema, PRESET_NAMES } from '../../contract/index.ts';
+import { openLocalStore } from '../../release/local-store.ts';
+import { startLocalWorker } from '../../release/local-worker.ts';
+import { publishModel } from '../../release/publish.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
-import { openLocalStore } from '../../train/publish/local-store.ts';
-import { startLocalWorker } from '../../train/publish/local-worker.ts';
-import { publishModel } from '../../train/publish/publish.ts';
 import { launchChromium } from '../browser/chromium.ts';
 
 interface GanWindow {
@@ -30,7 +30,7 @@ const arg = (name: string) => {
   return i > 0 ? process.argv[i + 1]?.split(',') : undefined;
 };
 const BACKENDS = arg('backends') ?? ['webgpu', 'wasm', 'wasm-simd', 'cpu'];
-const PRESETS = arg('presets') ?? ['tutorial', 'fast', 'fast-cond'];
+const PRESETS = arg('presets') ?? PRESET_NAMES;
 const BATCHES = [1, 16, 64];
 const WORK = '.tmp/bench-web';
 

@@ -9,14 +9,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestSchema, r2Keys } from '../../edge/contract.ts';
+import { latents, manifestSchema, r2Keys } from '../../contract/index.ts';
+import { openLocalStore } from '../../release/local-store.ts';
+import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
+import { publishModel } from '../../release/publish.ts';
 import { argmax10, classify, loadShippedClassifier } from '../../train/classifier/classify.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
-import { openLocalStore } from '../../train/publish/local-store.ts';
-import { type LocalWorker, startLocalWorker } from '../../train/publish/local-worker.ts';
-import { publishModel } from '../../train/publish/publish.ts';
 import { gray, gridShape, SIZE } from '../../web/src/grid.ts';
-import { latents } from '../../web/src/latent.ts';
 import { launchChromium } from './chromium.ts';
 
 const MODEL = 'train/pretrained';

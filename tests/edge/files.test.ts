@@ -1,7 +1,7 @@
 // GET/HEAD /v1/models/:version/:file: bytes, caching, conditionals, ranges, CORS, and the allow-list.
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Manifest, r2Keys } from '../../edge/contract.ts';
+import { type Manifest, r2Keys } from '../../contract/index.ts';
 import { errorOf, get, modelFiles, publishVersion } from './helpers.ts';
 
 let m: Manifest;

@@ -2,9 +2,8 @@
 // the worker answers below 500 with a JSON error or an allowed file, and never serves anything else.
 import { createExecutionContext, env } from 'cloudflare:test';
 import { beforeAll, expect, it } from 'vitest';
-import { type Manifest, r2Keys } from '../../edge/contract.ts';
+import { type Manifest, r2Keys, uniform } from '../../contract/index.ts';
 import worker from '../../edge/index.ts';
-import { uniform } from '../../web/src/latent.ts';
 import { BASE, modelFiles, publishVersion } from './helpers.ts';
 
 const SEED = 20261127;

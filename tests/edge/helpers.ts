@@ -2,7 +2,7 @@
 // publisher lays them out.
 import { env, SELF } from 'cloudflare:test';
 import { inject } from 'vitest';
-import { type Manifest, manifestSchema, r2Keys } from '../../edge/contract.ts';
+import { type Manifest, manifestSchema, r2Keys } from '../../contract/index.ts';
 
 export const BASE = 'https://gan.example';
 

@@ -1,7 +1,7 @@
 // /v1/model, /v1/models, /v1/models/:version, /healthz, the page's headers, and error shapes.
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { manifestSchema, r2Keys, versionListSchema } from '../../edge/contract.ts';
+import { manifestSchema, r2Keys, versionListSchema } from '../../contract/index.ts';
 import { clearBucket, errorOf, get, publishVersion, shippedManifest } from './helpers.ts';
 
 beforeEach(clearBucket);

@@ -1,7 +1,7 @@
 // POST /v1/retrain against a stand-in GitHub API on loopback that records what it receives.
 import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
-import { workflowInputs } from '../../edge/contract.ts';
+import { workflowInputs } from '../../contract/index.ts';
 import worker from '../../edge/index.ts';
 import type { ReceivedRequest } from './global-setup.ts';
 import { errorOf, get } from './helpers.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Manifest, manifestSchema } from '../../edge/contract.ts';
+import { type Manifest, manifestSchema } from '../../contract/index.ts';
 
 const sha = 'a'.repeat(64);
 const valid: Manifest = {

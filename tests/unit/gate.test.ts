@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Metrics } from '../../edge/contract.ts';
+import type { Metrics } from '../../contract/index.ts';
 import { selectBackend } from '../../train/backend.ts';
 import { exportGenerator } from '../../train/export/export.ts';
 import { gate } from '../../train/gate/gate.ts';

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Manifest, manifestSchema } from '../../edge/contract.ts';
+import { type Manifest, manifestSchema } from '../../contract/index.ts';
+import { openLocalStore } from '../../release/local-store.ts';
+import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
+import { type PublishStep, publishModel } from '../../release/publish.ts';
 import { exportGenerator } from '../../train/export/export.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
 import { getPreset } from '../../train/models/presets.ts';
-import { openLocalStore } from '../../train/publish/local-store.ts';
-import { type LocalWorker, startLocalWorker } from '../../train/publish/local-worker.ts';
-import { type PublishStep, publishModel } from '../../train/publish/publish.ts';
 
 const MODEL = 'train/pretrained';
 const root = mkdtempSync(join(tmpdir(), 'faults-'));

@@ -5,16 +5,16 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Manifest, manifestSchema } from '../../edge/contract.ts';
-import { openLocalStore } from '../../train/publish/local-store.ts';
-import { type LocalWorker, startLocalWorker } from '../../train/publish/local-worker.ts';
+import { type Manifest, manifestSchema } from '../../contract/index.ts';
+import { openLocalStore } from '../../release/local-store.ts';
+import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 
 const MODEL = 'train/pretrained';
 const root = mkdtempSync(join(tmpdir(), 'publish-'));
 const persist = join(root, 'state');
 let worker: LocalWorker | undefined;
 const publish = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'train/publish/cli.ts', ...args], {
+  spawnSync(process.execPath, ['--import', 'tsx', 'release/cli.ts', ...args], {
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -124,7 +124,7 @@ describe('npm run publish --target local', () => {
     const versions = (...args: string[]) =>
       spawnSync(
         process.execPath,
-        ['--import', 'tsx', 'train/publish/versions-cli.ts', ...args, '--persist-to', persist],
+        ['--import', 'tsx', 'release/versions-cli.ts', ...args, '--persist-to', persist],
         {
           encoding: 'utf8',
           timeout: 120_000,

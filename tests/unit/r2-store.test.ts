@@ -7,10 +7,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestSchema } from '../../edge/contract.ts';
-import { publishModel } from '../../train/publish/publish.ts';
-import { openR2Store } from '../../train/publish/r2-store.ts';
-import { prune } from '../../train/publish/versions.ts';
+import { manifestSchema } from '../../contract/index.ts';
+import { publishModel } from '../../release/publish.ts';
+import { openR2Store } from '../../release/r2-store.ts';
+import { prune } from '../../release/versions.ts';
 
 const objects = new Map<string, Buffer>();
 const seen: { method: string; url: string; auth: string; sha: string }[] = [];

@@ -2,11 +2,12 @@
 // kernels against tfjs's stock cpu backend, on real digits, for every preset.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { PRESET_NAMES, type PresetName } from '../../contract/index.ts';
 import { registerCpuFixes, selectBackend } from '../../train/backend.ts';
 import { Batches, disposeBatch } from '../../train/batches.ts';
 import { loadMnist } from '../../train/data/mnist.ts';
 import { createGan } from '../../train/gan.ts';
-import { getPreset, PRESETS, type PresetName } from '../../train/models/presets.ts';
+import { getPreset } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
 
 const mnist = loadMnist('test');
@@ -54,7 +55,7 @@ function relError(a: Float32Array, b: Float32Array): number {
 }
 
 describe('whole-step gradients: wasm (project kernels) vs stock cpu', () => {
-  it.each(PRESETS)('%s', async (name) => {
+  it.each(PRESET_NAMES)('%s', async (name) => {
     await tf.setBackend('cpu');
     // Stock cpu's ResizeNearestNeighborGrad is wrong for batch > 1 (see resize-nearest-grad-cpu.ts).
     await registerCpuFixes();

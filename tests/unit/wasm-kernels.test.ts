@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-layers';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniform } from '../../contract/index.ts';
 import { conv2DBackpropInputTuning } from '../../train/kernels/conv2d-backprop-input.ts';
 import {
   originalWasmKernel,
@@ -36,17 +37,11 @@ function relErr(a: Arr, ref: Arr): number {
   return Number.isNaN(diff) || a.values.some(Number.isNaN) ? Number.POSITIVE_INFINITY : diff / scale;
 }
 
-/** Seeded uniform [-1, 1) values (mulberry32). */
+/** Seeded uniform [-1, 1) values (the contract's PRNG). */
 function random(shape: number[], seed: number): Arr {
-  let s = seed >>> 0;
+  const u = uniform(seed);
   const values = new Float32Array(shape.reduce((p, d) => p * d, 1));
-  for (let i = 0; i < values.length; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    values[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+  for (let i = 0; i < values.length; i++) values[i] = u() * 2 - 1;
   return { shape, values };
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { retrainRequestSchema, workflowInputs } from '../../edge/contract.ts';
+import { retrainRequestSchema, workflowInputs } from '../../contract/index.ts';
 
 const validate = (file: string) =>
   spawnSync(join('node_modules', '.bin', 'action-validator'), [file], { encoding: 'utf8', timeout: 60_000 });

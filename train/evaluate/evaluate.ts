@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Metrics } from '../../edge/contract.ts';
+import type { Metrics } from '../../contract/index.ts';
 import { readCheckpoint } from '../checkpoint.ts';
 import { accuracy, classify, loadShippedClassifier } from '../classifier/classify.ts';
 import { trainConfigSchema } from '../config.ts';

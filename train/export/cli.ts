@@ -3,7 +3,7 @@
 // metrics come from --report (an `npm run evaluate --json` file) or from a fresh evaluation.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { metricsSchema, QUANTIZATIONS } from '../../edge/contract.ts';
+import { metricsSchema, QUANTIZATIONS } from '../../contract/index.ts';
 import { selectBackend } from '../backend.ts';
 import { exportRun } from './finish.ts';
 

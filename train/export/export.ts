@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { type Manifest, type Metrics, manifestSchema } from '../../edge/contract.ts';
+import { type Manifest, type Metrics, manifestSchema } from '../../contract/index.ts';
 import { fsyncPath } from '../fs-atomic.ts';
 import type { Preset } from '../models/presets.ts';
 import { type Quantization, type QuantizationSpec, quantize } from './quantize.ts';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Manifest, Metrics } from '../../edge/contract.ts';
+import type { Manifest, Metrics } from '../../contract/index.ts';
 import { readCheckpoint } from '../checkpoint.ts';
 import { trainConfigSchema } from '../config.ts';
 import { evaluateGenerator, formatReport, loadGeneratorFromCheckpoint } from '../evaluate/evaluate.ts';

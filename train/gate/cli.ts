@@ -2,7 +2,7 @@
 // Exits 0 when the exported model in DIR (verified against its manifest) passes every rule, 1 otherwise.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { manifestSchema } from '../../edge/contract.ts';
+import { manifestSchema } from '../../contract/index.ts';
 import { verifyExport } from '../export/export.ts';
 import { gate } from './gate.ts';
 

@@ -1,4 +1,4 @@
-import type { Metrics } from '../../edge/contract.ts';
+import type { Metrics } from '../../contract/index.ts';
 import { worstClass } from '../evaluate/scores.ts';
 
 export interface GateRules {

@@ -1,9 +1,9 @@
 import { initializers, type LayersModel, layers, model, type SymbolicTensor } from '@tensorflow/tfjs-layers';
+import type { PresetName } from '../../contract/index.ts';
 import { MinibatchStdDev } from './minibatch-stddev.ts';
 import { SeededDropout } from './seeded-dropout.ts';
 
-export const PRESETS = ['tutorial', 'fast', 'fast-cond'] as const;
-export type PresetName = (typeof PRESETS)[number];
+export type { PresetName };
 
 /** Where every random number of a model build comes from (weight init, dropout masks). */
 export interface Seeds {

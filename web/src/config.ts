@@ -1,6 +1,7 @@
 // What the URL asks for: ?backend=webgpu|wasm|wasm-simd|cpu overrides the runtime choice,
 // ?api=https://… reads the model from another API origin (same origin by default), ?version=…
 // runs a published version other than the promoted one.
+import { isVersion } from '../../contract/index.ts';
 
 export const BACKENDS = ['webgpu', 'wasm', 'wasm-simd', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -27,7 +28,6 @@ export function readConfig(search: string, origin: string): PageConfig {
     apiBase = u.origin;
   }
   const version = q.get('version');
-  if (version !== null && !/^\d{8}T\d{6}Z-[0-9a-f]{8}$/.test(version))
-    throw new Error(`?version=${version} is not a version name.`);
+  if (version !== null && !isVersion(version)) throw new Error(`?version=${version} is not a version name.`);
   return { backend, apiBase, version };
 }

@@ -1,10 +1,10 @@
 // The page: find the promoted model, download and verify it (or take it from the cache), start the
 // best runtime this device has, and draw digits on request.
-import type { Manifest } from '../../edge/contract.ts';
+import { latents, type Manifest } from '../../contract/index.ts';
 import { readConfig } from './config.ts';
 import { type Generator, loadGenerator } from './generator.ts';
 import { downloadPng, drawGrid } from './grid.ts';
-import { latents, slerp } from './latent.ts';
+import { slerp } from './latent.ts';
 import { fetchManifest, NoModelError, OfflineError, parseManifest } from './manifest.ts';
 import { IntegrityError, lastGood, loadFiles, rememberGood } from './model-files.ts';
 import { showModelInfo } from './model-info.ts';

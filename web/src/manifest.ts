@@ -1,6 +1,6 @@
 // The promoted model's manifest from the API, checked against the shared contract.
 import { z } from 'zod';
-import { apiErrorSchema, type Manifest, manifestSchema } from '../../edge/contract.ts';
+import { apiErrorSchema, type Manifest, manifestSchema } from '../../contract/index.ts';
 
 // Zod would probe `new Function` to speed up parsing; the page's CSP forbids eval, and the probe
 // would log a CSP violation. Parse without it.

@@ -1,7 +1,7 @@
 // Downloads a version's files, checks each one's size and sha256 against the manifest before
 // anything else sees it, and keeps verified files in the Cache API under their hash: a repeat visit
 // reads them from there (0 bytes downloaded), a new version downloads only files it does not share.
-import type { Manifest, ModelFile } from '../../edge/contract.ts';
+import type { Manifest, ModelFile } from '../../contract/index.ts';
 import { sha256Hex } from './hex.ts';
 
 const CACHE = 'mnist-gan-files-v1';

@@ -1,4 +1,4 @@
-import type { Manifest } from '../../edge/contract.ts';
+import type { Manifest } from '../../contract/index.ts';
 
 const num = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d));
 

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Manifest, manifestSchema, r2Keys } from '../../edge/contract.ts';
-import { verifyExport } from '../export/export.ts';
-import { gate } from '../gate/gate.ts';
+import { type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
+import { verifyExport } from '../train/export/export.ts';
+import { gate } from '../train/gate/gate.ts';
 import type { ObjectStore } from './store.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

@@ -3,10 +3,10 @@
 // prints its URL. Ctrl-C stops everything it started.
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { r2Keys } from '../edge/contract.ts';
-import { DEFAULT_PERSIST_DIR, openLocalStore } from './publish/local-store.ts';
-import { startLocalWorker } from './publish/local-worker.ts';
-import { publishModel } from './publish/publish.ts';
+import { r2Keys } from '../contract/index.ts';
+import { DEFAULT_PERSIST_DIR, openLocalStore } from './local-store.ts';
+import { startLocalWorker } from './local-worker.ts';
+import { publishModel } from './publish.ts';
 
 const SHIPPED = 'train/pretrained';
 

@@ -1,10 +1,8 @@
-// The one shared contract: what R2 holds and what the API returns. The training job writes these
-// shapes, the worker validates what it reads against them, the page checks what it downloads.
+// What R2 holds and what the API returns about a model: the training job writes these shapes, the
+// worker validates what it reads against them, the page checks what it downloads.
 import { z } from 'zod';
-
-export const PRESET_NAMES = ['tutorial', 'fast', 'fast-cond'] as const;
-export const QUANTIZATIONS = ['uint8', 'float16', 'float32'] as const;
-export const TRAINING_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+import { PRESET_NAMES, QUANTIZATIONS, TRAINING_BACKENDS } from './names.ts';
+import { versionSchema } from './version.ts';
 
 /** A file of a model version: a plain name (no folders, no traversal), its size and hash. */
 export const modelFileSchema = z
@@ -39,7 +37,7 @@ export const manifestSchema = z
     schema: z.literal(1),
     name: z.literal('mnist-gan'),
     /** Sortable UTC time + short content hash, e.g. 20261127T160000Z-ab12cd34. */
-    version: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
+    version: versionSchema,
     createdAt: z.iso.datetime(),
     preset: z.enum(PRESET_NAMES),
     latentDim: z.number().int().positive(),
@@ -105,58 +103,5 @@ export const versionListSchema = z
   })
   .strict();
 
-/** Every error the API returns. `code` is stable and machine-readable; `message` is for people. */
-export const apiErrorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string() }).strict() })
-  .strict();
-
-/**
- * `POST /v1/retrain`'s body and, the same fields, the training workflow's `workflow_dispatch`
- * inputs (GitHub passes every input as a string; see workflowInputs).
- */
-export const retrainRequestSchema = z
-  .object({
-    preset: z.enum(PRESET_NAMES).default('fast-cond'),
-    /** Training steps; the workflow's default budget when absent. */
-    steps: z.number().int().min(1).max(1_000_000).optional(),
-    quantization: z.enum(QUANTIZATIONS).default('uint8'),
-    /** Publish to R2 and promote when the quality gate passes. */
-    publish: z.boolean().default(true),
-    /** Promote even when the gate finds the model worse than the current one. */
-    force: z.boolean().default(false),
-  })
-  .strict();
-
-export const retrainAcceptedSchema = z
-  .object({
-    /** null when GitHub did not report the run (older GitHub Enterprise servers). */
-    runId: z.number().int().nullable(),
-    runUrl: z.string(),
-    inputs: z.record(z.string(), z.string()),
-  })
-  .strict();
-
-export type RetrainRequest = z.infer<typeof retrainRequestSchema>;
 export type VersionSummary = z.infer<typeof versionSummarySchema>;
 export type VersionList = z.infer<typeof versionListSchema>;
-export type ApiError = z.infer<typeof apiErrorSchema>;
-
-/** The workflow_dispatch inputs of a retrain request: strings, absent fields left out. */
-export function workflowInputs(r: RetrainRequest): Record<string, string> {
-  const inputs: Record<string, string> = {
-    preset: r.preset,
-    quantization: r.quantization,
-    publish: String(r.publish),
-    force: String(r.force),
-  };
-  if (r.steps !== undefined) inputs.steps = String(r.steps);
-  return inputs;
-}
-
-/** R2 keys: one folder per version, the promoted manifest at the root, written last. */
-export const r2Keys = {
-  latest: 'latest.json',
-  versionPrefix: 'models/',
-  file: (version: string, path: string) => `models/${version}/${path}`,
-  manifest: (version: string) => `models/${version}/manifest.json`,
-} as const;

@@ -1,9 +1,8 @@
 // Rollback and pruning over the published versions of a store.
 import { createHash } from 'node:crypto';
-import { type Manifest, manifestSchema, r2Keys } from '../../edge/contract.ts';
+import { isVersion, type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
 import type { ObjectStore } from './store.ts';
 
-const VERSION = /^models\/(\d{8}T\d{6}Z-[0-9a-f]{8})\//;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function readManifest(
@@ -57,8 +56,10 @@ export async function prune(
   const keys = await store.list(r2Keys.versionPrefix);
   const byVersion = new Map<string, string[]>();
   for (const key of keys) {
-    const v = VERSION.exec(key)?.[1];
-    if (v) byVersion.set(v, [...(byVersion.get(v) ?? []), key]);
+    // models/<version>/<file>; anything else under the prefix is not ours to prune.
+    const v = key.slice(r2Keys.versionPrefix.length).split('/')[0];
+    if (key.startsWith(r2Keys.versionPrefix) && isVersion(v))
+      byVersion.set(v, [...(byVersion.get(v) ?? []), key]);
   }
   const promoted = await promotedVersion(store);
   const newestFirst = [...byVersion.keys()].sort().reverse();

@@ -1,7 +1,7 @@
 // npm run rollback -- --version V [--target local|r2] [--persist-to DIR]
 // npm run prune -- --keep K [--dry-run] [--target local|r2] [--persist-to DIR]
 import { parseArgs } from 'node:util';
-import { manifestSchema } from '../../edge/contract.ts';
+import { manifestSchema } from '../contract/index.ts';
 import { DEFAULT_PERSIST_DIR } from './local-store.ts';
 import { openStore } from './open-store.ts';
 import type { ObjectStore } from './store.ts';

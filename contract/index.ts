@@ -1,0 +1,7 @@
+// What train/, release/, edge/ and web/ share. This folder imports nothing of theirs.
+export * from './api.ts';
+export * from './latent.ts';
+export * from './manifest.ts';
+export * from './names.ts';
+export * from './r2-keys.ts';
+export * from './version.ts';
