@@ -64,7 +64,7 @@ async function waitReady(page: Page): Promise<void> {
   );
   expect(
     await page.locator('#status').getAttribute('data-state'),
-    await page.locator('#status').textContent(),
+    (await page.locator('#status').textContent()) ?? undefined,
   ).toBe('ready');
 }
 
