@@ -4,4 +4,5 @@ export * from './latent.ts';
 export * from './manifest.ts';
 export * from './names.ts';
 export * from './r2-keys.ts';
+export * from './security-headers.ts';
 export * from './version.ts';

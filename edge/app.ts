@@ -1,20 +1,22 @@
 // The worker's routes, without the Durable Object class (so Node tools can import the app).
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './env.ts';
-import { errorResponse, HttpError } from './errors.ts';
+import { HttpError, onError } from './errors.ts';
 import { apiCors, apiResourcePolicy } from './middleware/api-headers.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
-import { registerOpenApi } from './openapi.ts';
+import { serveOpenApi } from './openapi.ts';
 import { files } from './routes/files.ts';
 import { health } from './routes/health.ts';
 import { model } from './routes/model.ts';
 import { models } from './routes/models.ts';
 import { retrain } from './routes/retrain.ts';
+import { defaultHook } from './validation.ts';
 
 // GET routes answer HEAD too; anything else on them is 405, not 404.
 const READ_ONLY = [/^\/v1\/model$/, /^\/v1\/models(\/[^/]+){0,2}$/, /^\/v1\/openapi\.json$/];
 
-export const app = new OpenAPIHono<AppEnv>();
+// The route apps mounted below find this defaultHook through their parent (zod-openapi looks it up).
+export const app = new OpenAPIHono<AppEnv>({ defaultHook });
 
 app.use('*', securityHeaders);
 app.use('/v1/*', apiCors, apiResourcePolicy);
@@ -24,7 +26,7 @@ app.route('/', model);
 app.route('/', models);
 app.route('/', files);
 app.route('/', retrain);
-registerOpenApi(app);
+serveOpenApi(app);
 
 app.all('/v1/*', (c) => {
   const path = c.req.path;
@@ -35,11 +37,4 @@ app.all('/v1/*', (c) => {
   throw new HttpError(404, 'not_found', 'No such API route.');
 });
 
-app.onError((e, c) => {
-  if (e instanceof HttpError) return errorResponse(c, e);
-  // Never a stack trace to the client; the log keeps what an operator needs.
-  console.error(
-    `unhandled error on ${c.req.method} ${c.req.path}: ${e instanceof Error ? e.message : String(e)}`,
-  );
-  return errorResponse(c, new HttpError(500, 'internal', 'Something went wrong on our side.'));
-});
+app.onError(onError);

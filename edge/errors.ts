@@ -1,16 +1,20 @@
-import type { Context } from 'hono';
+import type { Context, ErrorHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiError } from '../contract/index.ts';
 
-/** A failure with the status and stable code the client sees; the message is safe to show. */
-export class HttpError extends Error {
+/**
+ * A failure with the status and stable code the client sees; the message is safe to show. Hono's
+ * HTTPException carries a status and a message but no code or extra headers, so this adds them.
+ */
+export class HttpError extends HTTPException {
   constructor(
-    readonly status: ContentfulStatusCode,
+    status: ContentfulStatusCode,
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(status, { message });
   }
 }
 
@@ -20,3 +24,20 @@ export function errorResponse(c: Context, e: HttpError): Response {
   c.header('Cache-Control', 'no-store');
   return c.json(body, e.status);
 }
+
+/** Every failure becomes the API's JSON error; never a stack trace to the client. */
+export const onError: ErrorHandler = (e, c) => {
+  if (e instanceof HttpError) return errorResponse(c, e);
+  if (e instanceof HTTPException) {
+    // Hono's middleware: a response it was given (bearerAuth's, built by errorResponse), or its own.
+    if (e.res) return e.getResponse();
+    const server = e.status >= 500;
+    const message = server ? 'Something went wrong on our side.' : e.message || 'Bad request.';
+    return errorResponse(c, new HttpError(e.status, server ? 'internal' : 'bad_request', message));
+  }
+  // The log keeps what an operator needs.
+  console.error(
+    `unhandled error on ${c.req.method} ${c.req.path}: ${e instanceof Error ? e.message : String(e)}`,
+  );
+  return errorResponse(c, new HttpError(500, 'internal', 'Something went wrong on our side.'));
+};

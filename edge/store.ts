@@ -39,16 +39,15 @@ export async function readLatest(bucket: R2Bucket): Promise<StoredManifest> {
   return latest;
 }
 
+/** What a version name that names no published version gets, malformed ones included. */
+export const unknownVersion = (version: string): HttpError =>
+  new HttpError(404, 'unknown_version', `There is no model version '${version.slice(0, 64)}'.`);
+
 /** A version's manifest; unknown or malformed version names are simply not found. */
 export async function readVersion(bucket: R2Bucket, version: string): Promise<StoredManifest> {
-  const unknown = new HttpError(
-    404,
-    'unknown_version',
-    `There is no model version '${version.slice(0, 64)}'.`,
-  );
-  if (!VERSION.safeParse(version).success) throw unknown;
+  if (!VERSION.safeParse(version).success) throw unknownVersion(version);
   const stored = await readManifestObject(bucket, r2Keys.manifest(version));
-  if (!stored) throw unknown;
+  if (!stored) throw unknownVersion(version);
   if (stored.manifest.version !== version) {
     throw new HttpError(503, 'corrupt_manifest', `${r2Keys.manifest(version)} names another version`);
   }

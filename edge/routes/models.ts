@@ -1,17 +1,46 @@
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { manifestSchema, type VersionList } from '../../contract/index.ts';
+import { manifestSchema, type VersionList, versionListSchema, versionSchema } from '../../contract/index.ts';
 import type { AppEnv } from '../env.ts';
 import { HttpError } from '../errors.ts';
-import { listVersions, readLatest, readVersion, type StoredManifest } from '../store.ts';
+import { apiError, internalError, jsonBody } from '../openapi.ts';
+import { listVersions, readLatest, readVersion, type StoredManifest, unknownVersion } from '../store.ts';
+
+/** The first of a repeated query key, as the API has always read it (the validator gets an array). */
+const first = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (Array.isArray(v) ? v[0] : v), schema);
 
 export const listQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    limit: first(z.coerce.number().int().min(1).max(100)).default(20),
     /** The last version of the previous page: the next page holds older versions. */
-    cursor: manifestSchema.shape.version.optional(),
+    cursor: first(versionSchema).optional(),
   })
   .strict();
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/models',
+  summary: 'Published versions, newest first',
+  request: { query: listQuerySchema },
+  responses: {
+    200: jsonBody('A page of versions', versionListSchema),
+    400: apiError('Bad query (code invalid_query)'),
+    500: internalError,
+  },
+});
+
+const versionRoute = createRoute({
+  method: 'get',
+  path: '/v1/models/{version}',
+  summary: "A version's manifest",
+  request: { params: z.object({ version: versionSchema }) },
+  responses: {
+    200: jsonBody('The manifest', manifestSchema),
+    404: apiError('Unknown version (code unknown_version)'),
+    500: internalError,
+    503: apiError('The stored manifest is corrupt (code corrupt_manifest)'),
+  },
+});
 
 async function tryRead(read: () => Promise<StoredManifest>): Promise<StoredManifest | null> {
   try {
@@ -22,14 +51,9 @@ async function tryRead(read: () => Promise<StoredManifest>): Promise<StoredManif
   }
 }
 
-export const models = new Hono<AppEnv>()
-  .get('/v1/models', async (c) => {
-    const query = listQuerySchema.safeParse(c.req.query());
-    if (!query.success) {
-      const fields = query.error.issues.map((i) => `${i.path.join('.') || i.code}: ${i.message}`);
-      throw new HttpError(400, 'invalid_query', `Bad query: ${fields.join('; ')}`);
-    }
-    const { limit, cursor } = query.data;
+export const models = new OpenAPIHono<AppEnv>()
+  .openapi(listRoute, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
     const all = await listVersions(c.env.MODELS);
     const older = cursor ? all.filter((v) => v < cursor) : all;
     const promoted = (await tryRead(() => readLatest(c.env.MODELS)))?.manifest.version;
@@ -54,12 +78,20 @@ export const models = new Hono<AppEnv>()
       versions,
       cursor: older.length > page.length ? page[page.length - 1] : null,
     };
-    return c.json(body);
+    return c.json(body, 200);
   })
-  .get('/v1/models/:version', async (c) => {
-    const { manifest, etag } = await readVersion(c.env.MODELS, c.req.param('version'));
-    c.header('ETag', etag);
-    // A version's manifest never changes once published.
-    c.header('Cache-Control', 'public, max-age=31536000, immutable');
-    return c.json(manifest);
-  });
+  .openapi(
+    versionRoute,
+    async (c) => {
+      const { manifest, etag } = await readVersion(c.env.MODELS, c.req.valid('param').version);
+      c.header('ETag', etag);
+      // A version's manifest never changes once published.
+      c.header('Cache-Control', 'public, max-age=31536000, immutable');
+      return c.json(manifest, 200);
+    },
+    // A malformed version names no version: 404, as for any unknown one (not a 400).
+    (result, c) => {
+      if (!result.success) throw unknownVersion(c.req.param('version'));
+      return undefined;
+    },
+  );

@@ -1,10 +1,18 @@
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { type RetrainRequest, retrainRequestSchema, workflowInputs } from '../../contract/index.ts';
-import { requireBearer } from '../auth.ts';
+import {
+  type RetrainRequest,
+  retrainAcceptedSchema,
+  retrainRequestSchema,
+  workflowInputs,
+} from '../../contract/index.ts';
 import type { AppEnv } from '../env.ts';
 import { HttpError } from '../errors.ts';
 import { dispatchWorkflow } from '../github.ts';
+import { retrainBearer, retrainEnabled } from '../middleware/retrain-auth.ts';
+import { apiError, internalError, jsonBody } from '../openapi.ts';
+
+const RETRAIN_REQUEST = 'RetrainRequest';
 
 async function parseBody(req: Request): Promise<RetrainRequest> {
   const text = await req.text();
@@ -25,46 +33,72 @@ async function parseBody(req: Request): Promise<RetrainRequest> {
   return parsed.data;
 }
 
-/** POST /v1/retrain: starts the training workflow on GitHub, at most once per interval. */
-export const retrain = new Hono<AppEnv>().post(
-  '/v1/retrain',
-  bodyLimit({
-    maxSize: 4096,
-    onError: () => {
-      throw new HttpError(413, 'body_too_large', 'The body is larger than 4 KiB.');
+const route = createRoute({
+  method: 'post',
+  path: '/v1/retrain',
+  summary: 'Start the training workflow (bearer token; one per interval)',
+  security: [{ bearer: [] }],
+  // In this order, as before the body is read: too large, retraining off, not authorized.
+  middleware: [
+    bodyLimit({
+      maxSize: 4096,
+      onError: () => {
+        throw new HttpError(413, 'body_too_large', 'The body is larger than 4 KiB.');
+      },
+    }),
+    retrainEnabled,
+    retrainBearer,
+  ],
+  request: {
+    // A reference, not the zod schema itself: with a schema, zod-openapi's validator would answer 415
+    // to a body without a JSON Content-Type and 400 to an empty one, where this API has always read
+    // any body as JSON and an empty one as {} (parseBody, with the same schema).
+    body: {
+      content: { 'application/json': { schema: { $ref: `#/components/schemas/${RETRAIN_REQUEST}` } } },
     },
-  }),
-  async (c) => {
-    await requireBearer(c.req.header('Authorization'), c.env.RETRAIN_TOKEN);
-    const request = await parseBody(c.req.raw);
-    const githubToken = c.env.GITHUB_TOKEN;
-    if (!githubToken) {
-      throw new HttpError(
-        503,
-        'retrain_disabled',
-        'Retraining is not enabled on this deployment (no GITHUB_TOKEN).',
-      );
-    }
-    const interval = Number(c.env.RETRAIN_INTERVAL_SECONDS) || 600;
-    const limiter = c.env.RETRAIN_LIMITER.get(c.env.RETRAIN_LIMITER.idFromName('global'));
-    const slot = await limiter.acquire(interval);
-    if (!slot.ok) {
-      throw new HttpError(
-        429,
-        'rate_limited',
-        `One retrain per ${interval} s; try again in ${slot.retryAfterSeconds} s.`,
-        {
-          'Retry-After': String(slot.retryAfterSeconds),
-        },
-      );
-    }
-    const inputs = workflowInputs(request);
-    try {
-      const run = await dispatchWorkflow(c.env, githubToken, inputs);
-      return c.json({ ...run, inputs }, 202);
-    } catch (e) {
-      await limiter.release(slot.at);
-      throw e;
-    }
   },
-);
+  responses: {
+    202: jsonBody('The workflow run that was started', retrainAcceptedSchema),
+    400: apiError('Invalid body (code invalid_json, invalid_request)'),
+    401: apiError('Missing or wrong token (code unauthorized; WWW-Authenticate)'),
+    413: apiError('Body too large (code body_too_large)'),
+    429: apiError('Rate limited (code rate_limited; Retry-After)'),
+    500: internalError,
+    502: apiError('GitHub refused or could not be reached (code github_error, github_unreachable)'),
+    503: apiError('Retraining not configured (code retrain_disabled)'),
+  },
+});
+
+/** POST /v1/retrain: starts the training workflow on GitHub, at most once per interval. */
+export const retrain = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
+  const request = await parseBody(c.req.raw);
+  const githubToken = c.env.GITHUB_TOKEN;
+  if (!githubToken) {
+    throw new HttpError(
+      503,
+      'retrain_disabled',
+      'Retraining is not enabled on this deployment (no GITHUB_TOKEN).',
+    );
+  }
+  const interval = Number(c.env.RETRAIN_INTERVAL_SECONDS) || 600;
+  const limiter = c.env.RETRAIN_LIMITER.get(c.env.RETRAIN_LIMITER.idFromName('global'));
+  const slot = await limiter.acquire(interval);
+  if (!slot.ok) {
+    throw new HttpError(
+      429,
+      'rate_limited',
+      `One retrain per ${interval} s; try again in ${slot.retryAfterSeconds} s.`,
+      { 'Retry-After': String(slot.retryAfterSeconds) },
+    );
+  }
+  const inputs = workflowInputs(request);
+  try {
+    const run = await dispatchWorkflow(c.env, githubToken, inputs);
+    return c.json({ ...run, inputs }, 202);
+  } catch (e) {
+    await limiter.release(slot.at);
+    throw e;
+  }
+});
+retrain.openAPIRegistry.register(RETRAIN_REQUEST, retrainRequestSchema);
+retrain.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
