@@ -1,0 +1,50 @@
+// The layout's one-way dependencies (README, Layout), checked on every import of every source file.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const PARTS = ['contract', 'train', 'release', 'edge', 'web'] as const;
+type Part = (typeof PARTS)[number];
+/** What each part may import besides itself. */
+const ALLOWED: Record<Part, Part[]> = {
+  contract: [],
+  train: ['contract'],
+  release: ['contract', 'train'],
+  edge: ['contract'],
+  web: ['contract'],
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'dist' ? [] : sources(path);
+    return /\.(ts|mjs)$/.test(e.name) ? [path] : [];
+  });
+}
+
+/** Relative import specifiers: static, dynamic and re-exports. */
+function relativeImports(text: string): string[] {
+  const found = [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]);
+  return [...new Set(found)];
+}
+
+const partOf = (file: string): string => relative(process.cwd(), file).split('/')[0];
+
+describe('the layout', () => {
+  it('finds the imports it checks', () => {
+    expect(
+      relativeImports(`import { a } from '../contract/index.ts';\nconst m = await import('./x.ts');`),
+    ).toEqual(['../contract/index.ts', './x.ts']);
+  });
+
+  it.each(PARTS)('%s imports only what it may', (part) => {
+    const wrong: string[] = [];
+    for (const file of sources(part)) {
+      for (const spec of relativeImports(readFileSync(file, 'utf8'))) {
+        const target = partOf(resolve(dirname(file), spec));
+        if (target !== part && !ALLOWED[part].includes(target as Part)) wrong.push(`${file} imports ${spec}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
