@@ -1,11 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
-// Tests share a 2-core machine with tfjs: run files one at a time so timings and memory stay sane.
+// Three tiers that run alone or together (`npm run test:unit|test:integration|test:browser`; the
+// worker's tests have their own config, vitest.edge.config.ts):
+// - unit: pure and in-process, fast;
+// - integration: real processes and real training runs (CLIs, wrangler, worker threads);
+// - browser: the page in a real headless Chromium against the real local worker.
+// Files run one at a time: they share a 2-core machine with tfjs, so timings and memory stay sane.
 export default defineConfig({
   test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/browser/**/*.test.ts'],
+    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/browser/**/*.test.ts'],
     fileParallelism: false,
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
   },
 });

@@ -1,26 +1,32 @@
-// The R2 bucket that `wrangler dev --local --persist-to <dir>` reads, written through Miniflare's
-// own R2 implementation over the same persisted state (so the layout is always wrangler's).
-import { readFileSync } from 'node:fs';
+// The R2 bucket that the local worker reads (`startLocalWorker` with the same persist folder),
+// written through Miniflare's own R2 implementation over the same persisted state (so the layout is
+// always wrangler's). Only the bucket is started: the worker's Durable Object is not needed here.
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
+import { unstable_readConfig } from 'wrangler';
 import type { ObjectStore } from './store.ts';
+import { useOfflineWrangler, WRANGLER_CONFIG } from './wrangler-env.ts';
 
 export const DEFAULT_PERSIST_DIR = '.wrangler/state';
 
-/** The MODELS bucket's name from wrangler.toml (the local state is keyed by it). */
-export function modelsBucketName(wranglerToml = 'wrangler.toml'): string {
-  const text = readFileSync(wranglerToml, 'utf8');
-  const block = /\[\[r2_buckets\]\][^[]*?binding\s*=\s*"MODELS"[^[]*?bucket_name\s*=\s*"([^"]+)"/s.exec(text);
-  if (!block)
-    throw new Error(`${wranglerToml}: no [[r2_buckets]] entry with binding = "MODELS" and a bucket_name`);
-  return block[1];
+/** The MODELS bucket's name in wrangler.toml (the local state is keyed by it), read by wrangler itself. */
+export function modelsBucketName(): string {
+  const buckets: { binding: string; bucket_name?: string }[] = unstable_readConfig({
+    config: WRANGLER_CONFIG,
+  }).r2_buckets;
+  const bucket = buckets.find((b) => b.binding === 'MODELS');
+  if (!bucket?.bucket_name)
+    throw new Error(`${WRANGLER_CONFIG}: no [[r2_buckets]] entry with binding = "MODELS"`);
+  return bucket.bucket_name;
 }
 
 export async function openLocalStore(persistDir = DEFAULT_PERSIST_DIR): Promise<ObjectStore> {
+  useOfflineWrangler();
   const bucketName = modelsBucketName();
   const mf = new Miniflare({
     modules: true,
     script: 'export default { fetch() { return new Response(null, { status: 404 }) } }',
+    // `wrangler dev --persist-to X` keeps its state in X/v3.
     defaultPersistRoot: join(persistDir, 'v3'),
     r2Buckets: { MODELS: bucketName },
   });

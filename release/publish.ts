@@ -2,15 +2,14 @@
 // root latest.json last. Each object is read back and checked against the manifest before the next
 // step, so a failure at any point leaves latest.json on a complete, verified version, and running
 // the same publish again finishes the job.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
 import { verifyExport } from '../train/export/export.ts';
 import { gate } from '../train/gate/gate.ts';
+import { sha256 } from '../train/hash.ts';
 import type { ObjectStore } from './store.ts';
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const contentType = (path: string) =>
   path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
 

@@ -2,27 +2,27 @@
 // shipped model into the local R2 when no model is promoted there yet, runs the worker offline and
 // prints its URL. Ctrl-C stops everything it started.
 import { execFileSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { r2Keys } from '../contract/index.ts';
+import { command, integer, parse, run } from '../train/command.ts';
 import { DEFAULT_PERSIST_DIR, openLocalStore } from './local-store.ts';
 import { startLocalWorker } from './local-worker.ts';
 import { publishModel } from './publish.ts';
 
 const SHIPPED = 'train/pretrained';
 
-try {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '8787' },
-      'persist-to': { type: 'string', default: DEFAULT_PERSIST_DIR },
-    },
-  });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`--port must be 1–65535, got '${values.port}'`);
+const program = command(
+  'npm start --',
+  'Serve the page and the shipped model locally (the worker through wrangler, offline) and print the URL.',
+)
+  .option('--port <n>', 'the port to serve on', integer('--port', 1, 65535), 8787)
+  .option('--persist-to <dir>', "the local R2's folder (wrangler's --persist-to)", DEFAULT_PERSIST_DIR)
+  .option('--watch', 'rebuild and reload the worker when its source changes (development)', false);
+
+run(async () => {
+  const o = parse<{ port: number; persistTo: string; watch: boolean }>(program);
   console.log('building the page …');
   execFileSync('npm', ['run', 'build:web', '--silent'], { stdio: 'inherit' });
-  const store = await openLocalStore(values['persist-to']);
+  const store = await openLocalStore(o.persistTo);
   try {
     if (await store.get(r2Keys.latest)) {
       console.log(`a model is already promoted in ${store.description}; serving it`);
@@ -33,8 +33,8 @@ try {
   } finally {
     await store.close();
   }
-  console.log('starting the worker (wrangler dev, local, offline) …');
-  const worker = await startLocalWorker({ persistDir: values['persist-to'], port });
+  console.log('starting the worker (wrangler, local, offline) …');
+  const worker = await startLocalWorker({ persistDir: o.persistTo, port: o.port, watch: o.watch });
   console.log(`\n  MNIST on-device GAN: ${worker.url}/\n  API: ${worker.url}/v1/model\n\nCtrl-C stops it.`);
   let stopping = false;
   const stop = async () => {
@@ -46,7 +46,4 @@ try {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
-} catch (e) {
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-}
+});

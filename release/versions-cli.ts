@@ -1,49 +1,73 @@
 // npm run rollback -- --version V [--target local|r2] [--persist-to DIR]
 // npm run prune -- --keep K [--dry-run] [--target local|r2] [--persist-to DIR]
-import { parseArgs } from 'node:util';
-import { manifestSchema } from '../contract/index.ts';
+import { type Command, InvalidArgumentError } from 'commander';
+import { isVersion } from '../contract/index.ts';
+import { choice, command, integer, run } from '../train/command.ts';
 import { DEFAULT_PERSIST_DIR } from './local-store.ts';
 import { openStore } from './open-store.ts';
 import type { ObjectStore } from './store.ts';
 import { prune, rollback } from './versions.ts';
 
-const command = process.argv[2];
-let store: ObjectStore | undefined;
-try {
-  const { values } = parseArgs({
-    args: process.argv.slice(3),
-    options: {
-      version: { type: 'string' },
-      keep: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      target: { type: 'string' },
-      'persist-to': { type: 'string', default: DEFAULT_PERSIST_DIR },
-    },
-  });
-  if (command === 'rollback') {
-    if (!values.version) throw new Error('--version is required (usage: npm run rollback -- --version V)');
-    if (!manifestSchema.shape.version.safeParse(values.version).success)
-      throw new Error(`--version '${values.version}' is not a version name (e.g. 20261127T160000Z-ab12cd34)`);
-    store = await openStore(values.target, values['persist-to']);
-    const m = await rollback(store, values.version, (l) => console.log(l));
-    console.log(`latest.json now points to ${m.version} in ${store.description}`);
-  } else if (command === 'prune') {
-    const keep = Number(values.keep);
-    if (!values.keep || !Number.isInteger(keep) || keep < 1)
-      throw new Error(
-        `--keep must be a whole number ≥ 1, got '${values.keep ?? ''}' (usage: npm run prune -- --keep K)`,
-      );
-    store = await openStore(values.target, values['persist-to']);
-    const gone = await prune(store, keep, { dryRun: values['dry-run'], log: (l) => console.log(l) });
-    console.log(
-      `${values['dry-run'] ? 'would prune' : 'pruned'} ${gone.length} version(s); the promoted one is never pruned`,
-    );
-  } else {
-    throw new Error(`unknown command '${command}' (rollback or prune)`);
-  }
-} catch (e) {
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await store?.close();
+interface StoreOptions {
+  target?: 'local' | 'r2';
+  persistTo: string;
 }
+
+/** The store's options, on each subcommand (npm runs `rollback` and `prune` as their own scripts). */
+const withStore = (cmd: Command): Command =>
+  cmd
+    .addOption(
+      choice('--target <name>', 'the store (default: r2 when R2_* are set, else local)', ['local', 'r2']),
+    )
+    .option('--persist-to <dir>', "the local R2's folder (wrangler's --persist-to)", DEFAULT_PERSIST_DIR);
+
+/** Opens the store the options name, runs `work` on it and closes it, whatever happens. */
+async function withOpenStore(o: StoreOptions, work: (store: ObjectStore) => Promise<void>): Promise<void> {
+  const store = await openStore(o.target, o.persistTo);
+  try {
+    await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const versionName = (v: string): string => {
+  if (!isVersion(v))
+    throw new InvalidArgumentError(`--version '${v}' is not a version name (e.g. 20261127T160000Z-ab12cd34)`);
+  return v;
+};
+
+const program = command('npm run', 'Roll back to or prune the published model versions.').usage(
+  'rollback|prune -- [options]',
+);
+withStore(
+  program
+    .command('rollback')
+    .usage('-- --version V [options]')
+    .description('Point latest.json to a published version, after verifying its files.')
+    .requiredOption('--version <v>', 'the version to promote again (required)', versionName),
+).action((o: StoreOptions & { version: string }) =>
+  withOpenStore(o, async (store) => {
+    const m = await rollback(store, o.version, (l) => console.log(l));
+    console.log(`latest.json now points to ${m.version} in ${store.description}`);
+  }),
+);
+withStore(
+  program
+    .command('prune')
+    .usage('-- --keep K [options]')
+    .description('Delete all but the newest K versions; the promoted one is always kept.')
+    .requiredOption('--keep <k>', 'how many of the newest versions to keep (required)', integer('--keep', 1))
+    .option('--dry-run', 'only list what would be deleted', false),
+).action((o: StoreOptions & { keep: number; dryRun: boolean }) =>
+  withOpenStore(o, async (store) => {
+    const gone = await prune(store, o.keep, { dryRun: o.dryRun, log: (l) => console.log(l) });
+    console.log(
+      `${o.dryRun ? 'would prune' : 'pruned'} ${gone.length} version(s); the promoted one is never pruned`,
+    );
+  }),
+);
+
+run(async () => {
+  await program.parseAsync(process.argv);
+});

@@ -1,9 +1,7 @@
 // Rollback and pruning over the published versions of a store.
-import { createHash } from 'node:crypto';
 import { isVersion, type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
+import { sha256 } from '../train/hash.ts';
 import type { ObjectStore } from './store.ts';
-
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function readManifest(
   store: ObjectStore,

@@ -3,9 +3,9 @@
 // the manifest lists (hashes checked), let Chromium generate digits from the shipped model, then
 // stop everything with Ctrl-C (SIGINT to the process group) and check nothing is left listening.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { manifestSchema } from '../contract/index.ts';
+import { sha256 } from '../train/hash.ts';
 import { launchChromium } from './browser/chromium.ts';
 
 const fail = (msg: string): never => {
@@ -42,7 +42,7 @@ if (page.status !== 200 || !(await page.text()).includes('<canvas')) fail(`GET /
 const m = manifestSchema.parse(await (await fetch(`${url}/v1/model`)).json());
 for (const f of m.files) {
   const bytes = new Uint8Array(await (await fetch(`${url}/v1/models/${m.version}/${f.path}`)).arrayBuffer());
-  const sha = createHash('sha256').update(bytes).digest('hex');
+  const sha = sha256(bytes);
   if (bytes.length !== f.bytes || sha !== f.sha256) fail(`${f.path} does not match the manifest`);
 }
 console.log(

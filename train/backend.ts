@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { errorMessage } from './errors.ts';
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -34,7 +35,7 @@ async function tryImport(pkg: string, importer: Importer): Promise<string | null
     await importer(pkg);
     return null;
   } catch (e) {
-    return e instanceof Error ? e.message.split('\n')[0] : String(e);
+    return errorMessage(e).split('\n')[0];
   }
 }
 
@@ -48,9 +49,7 @@ async function useTensorflow(log: (line: string) => void, importer: Importer): P
     // setBackend throws (rather than returning false) when the package registered its backend with
     // another copy of tfjs-core: fall through to the next option either way.
     const ok = await tf.setBackend('tensorflow').catch((e: unknown) => {
-      log(
-        `backend: ${pkg} loaded but its backend did not start (${e instanceof Error ? e.message : String(e)})`,
-      );
+      log(`backend: ${pkg} loaded but its backend did not start (${errorMessage(e)})`);
       return false;
     });
     if (!ok) continue;
@@ -121,7 +120,7 @@ export async function selectBackend(
     try {
       info = await useWasm();
     } catch (e) {
-      log(`backend: wasm not available (${e instanceof Error ? e.message : String(e)})`);
+      log(`backend: wasm not available (${errorMessage(e)})`);
     }
   }
   if (!info) info = await useCpu();

@@ -1,19 +1,18 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
-import { fsyncPath } from './fs-atomic.ts';
+import { errorMessage } from './errors.ts';
+import { readableDir, replaceDir } from './fs-atomic.ts';
+import { sha256 } from './hash.ts';
 
 /**
  * A checkpoint is a folder `checkpoint/` holding `state.json` and `weights.bin` (every tensor as
- * float32, back to back). It is written into a temporary folder and renamed into place, so a kill at
- * any moment leaves either the previous checkpoint or the new one, never a half-written one.
+ * float32, back to back). It is written with replaceDir, so a kill at any moment leaves either the
+ * previous checkpoint or the new one, never a half-written one.
  */
 export const CHECKPOINT = 'checkpoint';
-const PREVIOUS = 'checkpoint.old';
-const TMP_PREFIX = '.checkpoint-tmp-';
 
 const tensorSpec = z.object({ name: z.string(), shape: z.array(z.number().int().nonnegative()) });
 const stateSchema = z.object({
@@ -154,29 +153,13 @@ export async function saveCheckpoint(
     sections,
     adamPowers: snap.adamPowers,
     weightsBytes: weights.length,
-    weightsSha256: createHash('sha256').update(weights).digest('hex'),
+    weightsSha256: sha256(weights),
   };
 
-  for (const stale of readdirSync(outDir).filter((f) => f.startsWith(TMP_PREFIX))) {
-    rmSync(join(outDir, stale), { recursive: true, force: true });
-  }
-  const tmp = join(outDir, `${TMP_PREFIX}${process.pid}`);
-  mkdirSync(tmp);
-  writeFileSync(join(tmp, 'weights.bin'), weights);
-  writeFileSync(join(tmp, 'state.json'), `${JSON.stringify(state, null, 1)}\n`);
-  fsyncPath(join(tmp, 'weights.bin'));
-  fsyncPath(join(tmp, 'state.json'));
-  fsyncPath(tmp);
-  const final = join(outDir, CHECKPOINT);
-  const previous = join(outDir, PREVIOUS);
-  // Between these two renames only `checkpoint.old` exists; loadCheckpoint falls back to it.
-  if (existsSync(final)) {
-    rmSync(previous, { recursive: true, force: true });
-    renameSync(final, previous);
-  }
-  renameSync(tmp, final);
-  fsyncPath(outDir);
-  rmSync(previous, { recursive: true, force: true });
+  replaceDir(join(outDir, CHECKPOINT), (tmp) => {
+    writeFileSync(join(tmp, 'weights.bin'), weights);
+    writeFileSync(join(tmp, 'state.json'), `${JSON.stringify(state, null, 1)}\n`);
+  });
 }
 
 export interface StoredTensor {
@@ -200,7 +183,7 @@ function readCheckpointDir(dir: string): LoadedCheckpoint {
   try {
     raw = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
   } catch (e) {
-    throw new CheckpointError(dir, `state.json unreadable (${e instanceof Error ? e.message : String(e)})`);
+    throw new CheckpointError(dir, `state.json unreadable (${errorMessage(e)})`);
   }
   const parsed = stateSchema.safeParse(raw);
   if (!parsed.success) throw new CheckpointError(dir, `state.json is invalid: ${parsed.error.message}`);
@@ -214,7 +197,7 @@ function readCheckpointDir(dir: string): LoadedCheckpoint {
   if (bytes.length !== state.weightsBytes) {
     throw new CheckpointError(dir, `weights.bin is ${bytes.length} bytes, expected ${state.weightsBytes}`);
   }
-  if (createHash('sha256').update(bytes).digest('hex') !== state.weightsSha256) {
+  if (sha256(bytes) !== state.weightsSha256) {
     throw new CheckpointError(dir, 'weights.bin does not match its sha256');
   }
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
@@ -238,11 +221,8 @@ function readCheckpointDir(dir: string): LoadedCheckpoint {
  * one), verifying its hash. Returns null when the folder holds no checkpoint at all.
  */
 export function readCheckpoint(outDir: string): LoadedCheckpoint | null {
-  for (const name of [CHECKPOINT, PREVIOUS]) {
-    const dir = join(outDir, name);
-    if (existsSync(join(dir, 'state.json'))) return readCheckpointDir(dir);
-  }
-  return null;
+  const dir = readableDir(join(outDir, CHECKPOINT), 'state.json');
+  return dir === null ? null : readCheckpointDir(dir);
 }
 
 function checkShapes(dir: string, what: string, expected: tf.Tensor[], got: StoredTensor[]): void {

@@ -1,40 +1,39 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
-import { fsyncPath } from './fs-atomic.ts';
+import { readableDir, replaceDir } from './fs-atomic.ts';
 
 /** A TF.js layers model folder: model.json (topology + weights manifest) and one weights.bin. */
 export async function saveLayersModel(model: LayersModel, dir: string): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  let saved: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const data = artifacts.weightData;
-      const bytes = Array.isArray(data)
-        ? Buffer.concat(data.map((b) => new Uint8Array(b)))
-        : new Uint8Array(data!);
-      writeFileSync(join(tmp, 'weights.bin'), bytes);
-      const json = {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version_core}`,
-        convertedBy: null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      };
-      writeFileSync(join(tmp, 'model.json'), `${JSON.stringify(json)}\n`);
+      saved = artifacts;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  fsyncPath(join(tmp, 'weights.bin'));
-  fsyncPath(join(tmp, 'model.json'));
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  const { weightData, modelTopology, weightSpecs } = saved!;
+  const bytes = Array.isArray(weightData)
+    ? Buffer.concat(weightData.map((b) => new Uint8Array(b)))
+    : new Uint8Array(weightData!);
+  const json = {
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version_core}`,
+    convertedBy: null,
+    modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }],
+  };
+  replaceDir(dir, (tmp) => {
+    writeFileSync(join(tmp, 'weights.bin'), bytes);
+    writeFileSync(join(tmp, 'model.json'), `${JSON.stringify(json)}\n`);
+  });
 }
 
 /** Loads a folder written by saveLayersModel (single weights file) from disk. */
-export async function loadLayersModelFromDir(dir: string): Promise<LayersModel> {
+export async function loadLayersModelFromDir(target: string): Promise<LayersModel> {
+  // A save killed between its two renames left the previous model at `<target>.old`.
+  const dir = readableDir(target, 'model.json') ?? target;
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
     modelTopology: tf.io.ModelArtifacts['modelTopology'];
     weightsManifest: tf.io.WeightsManifestConfig;

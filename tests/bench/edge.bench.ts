@@ -11,8 +11,14 @@ import autocannon from 'autocannon';
 import { openLocalStore } from '../../release/local-store.ts';
 import { startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
+import { command, parseOrExit } from '../../train/command.ts';
 
-const MODEL_DIR = process.argv[2] ?? 'train/pretrained';
+const program = command(
+  'npm run bench:edge --',
+  'Load the local worker with autocannon (manifest and weight shard) beside a plain static server.',
+).argument('[model]', 'the exported model folder to publish and serve', 'train/pretrained');
+parseOrExit(program);
+const MODEL_DIR = program.processedArgs[0] as string;
 const DURATION = 10;
 const CONNECTIONS = 32;
 

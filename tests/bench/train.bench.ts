@@ -4,21 +4,33 @@
 // step: it is that slow). Run it on an otherwise idle machine.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
-
+import { PRESET_NAMES, type PresetName } from '../../contract/index.ts';
+import { command, integer, listOf, parseOrExit } from '../../train/command.ts';
 import { V8_FLAGS } from '../../train/parallel/v8-flags.ts';
 
-const { values } = parseArgs({
-  options: {
-    presets: { type: 'string', default: 'tutorial,fast,fast-cond' },
-    steps: { type: 'string', default: '40' },
-    threads: { type: 'string', default: String(availableParallelism()) },
-    'cpu-steps': { type: 'string', default: '1' },
-    'batch-size': { type: 'string', default: '64' },
-  },
-});
-const presets = values.presets.split(',');
-const batch = values['batch-size'];
+const program = command(
+  'npm run bench:train --',
+  'Steps/s of GAN training per preset: wasm with 1 and N threads, and the stock cpu backend.',
+)
+  .addOption(listOf('--presets <list>', 'presets', PRESET_NAMES))
+  .option('--steps <n>', 'timed wasm steps (after 5 warm-up steps)', integer('--steps', 1), 40)
+  .option(
+    '--threads <n>',
+    'threads of the data-parallel run',
+    integer('--threads', 1),
+    availableParallelism(),
+  )
+  .option('--cpu-steps <n>', 'timed steps on the stock cpu backend', integer('--cpu-steps', 1), 1)
+  .option('--batch-size <n>', 'digits per step', integer('--batch-size', 1), 64);
+const values = parseOrExit<{
+  presets: PresetName[];
+  steps: number;
+  threads: number;
+  cpuSteps: number;
+  batchSize: number;
+}>(program);
+const presets = values.presets;
+const batch = String(values.batchSize);
 
 interface Timing {
   preset: string;
@@ -27,8 +39,8 @@ interface Timing {
   steps: number;
   seconds: number;
 }
-const threads = values.threads;
-const measure = (preset: string, backend: string, warmup: number, steps: string, t = '1'): Timing => {
+const threads = String(values.threads);
+const measure = (preset: string, backend: string, warmup: number, steps: number, t = '1'): Timing => {
   const out = execFileSync(
     process.execPath,
     // The same V8 flags as `npm run train` (package.json).
@@ -40,7 +52,7 @@ const measure = (preset: string, backend: string, warmup: number, steps: string,
       preset,
       backend,
       String(warmup),
-      steps,
+      String(steps),
       batch,
       t,
     ],
@@ -56,7 +68,7 @@ console.log(
 );
 console.log(
   `batch ${batch}; wasm: 5 warm-up + ${values.steps} timed steps, 1 and ${threads} threads; ` +
-    `cpu: ${values['cpu-steps']} timed step(s), no warm-up\n`,
+    `cpu: ${values.cpuSteps} timed step(s), no warm-up\n`,
 );
 // wasm first for every preset (quick, and measured while the machine is otherwise idle), then the
 // long stock-cpu steps.
@@ -73,7 +85,7 @@ for (const preset of presets) {
 }
 const rows: string[][] = [];
 for (const preset of presets) {
-  const cpu = measure(preset, 'cpu', 0, values['cpu-steps']);
+  const cpu = measure(preset, 'cpu', 0, values.cpuSteps);
   process.stderr.write(`  ${preset} cpu: ${(cpu.steps / cpu.seconds).toFixed(4)} steps/s\n`);
   const w = rate(wasm.get(preset)!);
   const wn = rate(wasmAll.get(preset)!);

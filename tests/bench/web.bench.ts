@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { type Manifest, manifestSchema, PRESET_NAMES } from '../../contract/index.ts';
+import { type Manifest, manifestSchema, PRESET_NAMES, type PresetName } from '../../contract/index.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
+import { command, listOf, parseOrExit } from '../../train/command.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
+import { BACKENDS as PAGE_BACKENDS, type BackendChoice as PageBackend } from '../../web/src/config.ts';
 import { launchChromium } from '../browser/chromium.ts';
 
 interface GanWindow {
@@ -25,12 +27,16 @@ interface GanWindow {
 }
 
 // npm run bench:web [-- --backends wasm,wasm-simd] [--presets fast]: a subset, for quick reruns.
-const arg = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]?.split(',') : undefined;
-};
-const BACKENDS = arg('backends') ?? ['webgpu', 'wasm', 'wasm-simd', 'cpu'];
-const PRESETS = arg('presets') ?? PRESET_NAMES;
+const program = command(
+  'npm run bench:web --',
+  'Time generation and page loads in headless Chromium, per backend × preset × batch.',
+)
+  .addOption(listOf('--backends <list>', 'page backends', PAGE_BACKENDS))
+  .addOption(listOf('--presets <list>', 'presets', PRESET_NAMES));
+const { backends: BACKENDS, presets: PRESETS } = parseOrExit<{
+  backends: PageBackend[];
+  presets: PresetName[];
+}>(program);
 const BATCHES = [1, 16, 64];
 const WORK = '.tmp/bench-web';
 

@@ -1,7 +1,6 @@
 // The page in a real headless Chromium against the real worker (wrangler dev, offline) with the
 // shipped model in local R2: backends, pixels vs Node, classes, caching, integrity, console.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
 import { argmax10, classify, loadShippedClassifier } from '../../train/classifier/classify.ts';
+import { sha256 } from '../../train/hash.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
 import { gray, gridShape, SIZE } from '../../web/src/grid.ts';
 import { launchChromium } from './chromium.ts';
@@ -51,6 +51,19 @@ async function open(context: BrowserContext, query = ''): Promise<Page> {
   page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
   await page.goto(`${worker.url}/${query}`);
   return page;
+}
+
+/** Waits for the page's status to reach `state`; on a timeout, says where it stood instead. */
+async function waitState(page: Page, state: string, timeout = 120_000): Promise<void> {
+  try {
+    await page.waitForFunction((s) => document.getElementById('status')?.dataset.state === s, state, {
+      timeout,
+    });
+  } catch (e) {
+    const now = await page.locator('#status').getAttribute('data-state');
+    const text = await page.locator('#status').textContent();
+    throw new Error(`status never became '${state}'; it is '${now}': ${text} (${(e as Error).message})`);
+  }
 }
 
 async function waitReady(page: Page): Promise<void> {
@@ -223,7 +236,7 @@ describe('the page in Chromium', () => {
     const original = manifest.files.find((f) => f.path.endsWith('.bin'))!;
     const intended = new Uint8Array(readFileSync(join(MODEL, original.path)));
     intended[123] ^= 0x55;
-    const sha = createHash('sha256').update(intended).digest('hex');
+    const sha = sha256(intended);
     const shard = { path: `${sha.slice(0, 16)}.bin`, bytes: intended.length, sha256: sha };
     const stored = intended.slice();
     stored[4567] ^= 0x01;
@@ -234,7 +247,7 @@ describe('the page in Chromium', () => {
     files[0] = {
       path: 'model.json',
       bytes: modelJsonBytes.length,
-      sha256: createHash('sha256').update(modelJsonBytes).digest('hex'),
+      sha256: sha256(modelJsonBytes),
     };
     await store.put(r2Keys.file(version, shard.path), stored, 'application/octet-stream');
     await store.put(r2Keys.file(version, 'model.json'), modelJsonBytes, 'application/json');
@@ -244,11 +257,7 @@ describe('the page in Chromium', () => {
     await store.close();
     try {
       const page = await open(fresh, '?backend=wasm');
-      await page.waitForFunction(
-        () => document.getElementById('status')?.dataset.state === 'integrity',
-        null,
-        { timeout: 60_000 },
-      );
+      await waitState(page, 'integrity');
       expect(await page.locator('#status').textContent()).toMatch(
         `Integrity error: ${shard.path} of ${version} does not match its manifest`,
       );
@@ -286,14 +295,14 @@ describe('the page in Chromium', () => {
       }),
     );
     await page.goto(`${worker.url}/?backend=wasm`);
-    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'no-model');
+    await waitState(page, 'no-model');
     expect(await page.locator('#status').textContent()).toContain('No model has been published yet.');
     expect(await page.locator('#generate').isDisabled()).toBe(true);
 
     const offline = await context.newPage();
     await offline.route('**/v1/model', (r) => r.abort('internetdisconnected'));
     await offline.goto(`${worker.url}/?backend=wasm`);
-    await offline.waitForFunction(() => document.getElementById('status')?.dataset.state === 'offline');
+    await waitState(offline, 'offline');
     expect(await offline.locator('#status').textContent()).toContain(
       'You are offline and no model is cached yet.',
     );

@@ -102,7 +102,7 @@ describe('the rest of the surface', () => {
   it('security headers on every API response: the shared ones, none of the page-only ones', async () => {
     // The page's own headers come from the _headers file the page build writes (from the same
     // contract module) via the assets store, which this pool does not route;
-    // tests/unit/publish-local.test.ts checks them on the real `wrangler dev`.
+    // tests/integration/publish-local.test.ts checks them on the real local worker.
     for (const path of ['/v1/model', '/healthz', '/v1/nope', '/v1/openapi.json']) {
       const res = await get(path);
       expect(res.headers.get('X-Content-Type-Options'), path).toBe('nosniff');

@@ -1,5 +1,5 @@
 // POST /v1/retrain against a stand-in GitHub API on loopback that records what it receives.
-import { createExecutionContext, env } from 'cloudflare:test';
+import { createExecutionContext, env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { workflowInputs } from '../../contract/index.ts';
 import worker from '../../edge/index.ts';
@@ -19,6 +19,12 @@ const retrain = (body: unknown, headers: Record<string, string> = { Authorizatio
     headers: { 'Content-Type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+
+/** Empties the rate limiter, so a test that needs the slot does not depend on what ran before it. */
+const freeSlot = () =>
+  runInDurableObject(env.RETRAIN_LIMITER.get(env.RETRAIN_LIMITER.idFromName('global')), (_limiter, state) =>
+    state.storage.deleteAll(),
+  );
 
 describe('POST /v1/retrain', () => {
   it('no token configured: 503, never open by default', async () => {
@@ -74,6 +80,7 @@ describe('POST /v1/retrain', () => {
   });
 
   it("GitHub's refusal is a 502 with GitHub's message; the slot is given back; the token never leaks", async () => {
+    await freeSlot();
     await nextGithubReply(422, { message: "Unexpected inputs provided: ['bogus']" });
     const res = await retrain({ preset: 'fast' });
     expect(res.status).toBe(502);
@@ -85,6 +92,7 @@ describe('POST /v1/retrain', () => {
   });
 
   it('dispatches the workflow with the validated inputs and answers 202 with the run', async () => {
+    await freeSlot();
     const res = await retrain({ preset: 'fast-cond', steps: 5000, quantization: 'float16' });
     expect(res.status).toBe(202);
     const body = (await res.json()) as { runId: number; runUrl: string; inputs: Record<string, string> };
@@ -114,6 +122,8 @@ describe('POST /v1/retrain', () => {
   });
 
   it('rate limited: a second retrain within the interval is 429 with Retry-After; GitHub not called', async () => {
+    await freeSlot();
+    expect((await retrain({})).status).toBe(202); // takes the slot
     const before = (await received()).length;
     const res = await retrain({});
     expect(res.status).toBe(429);

@@ -3,10 +3,9 @@
 // `npm run train` or `npm run evaluate -- --json RUN/report.json` wrote), for choosing a recipe.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { readCheckpoint } from '../checkpoint.ts';
+import { command, parse, run } from '../command.ts';
 import { trainConfigSchema } from '../config.ts';
-import { errorMessage } from '../errors.ts';
 import type { Report } from './evaluate.ts';
 import { worstClass } from './scores.ts';
 
@@ -45,16 +44,16 @@ function row(dir: string, reportName: string): string[] {
   ];
 }
 
-const program = new Command('npm run compare --')
-  .description('Compare training runs by their evaluation reports')
+const program = command(
+  'npm run compare --',
+  "Compare training runs by their recipe, speed and evaluation report's scores.",
+)
   .argument('<runs...>', 'run folders')
   .option('--report <name>', 'report file inside each run folder', 'report.json')
-  .option('--markdown', 'print a Markdown table', false)
-  .showHelpAfterError('(run with --help for usage)');
-program.parse(process.argv);
-const opts = program.opts<{ report: string; markdown: boolean }>();
+  .option('--markdown', 'print a Markdown table', false);
 
-try {
+run(async () => {
+  const opts = parse<{ report: string; markdown: boolean }>(program);
   const head = [
     'run',
     'recipe',
@@ -76,7 +75,4 @@ try {
     opts.markdown ? `|${head.map(() => ' --- ').join('|')}|` : widths.map((w) => '-'.repeat(w)).join('  '),
   );
   for (const r of rows) console.log(fmt(r));
-} catch (e) {
-  console.error(`error: ${errorMessage(e)}`);
-  process.exit(2);
-}
+}, 2);

@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { type Manifest, type Metrics, manifestSchema } from '../../contract/index.ts';
-import { fsyncPath } from '../fs-atomic.ts';
+import { errorMessage } from '../errors.ts';
+import { replaceDir } from '../fs-atomic.ts';
+import { sha256 } from '../hash.ts';
 import type { Preset } from '../models/presets.ts';
 import { type Quantization, type QuantizationSpec, quantize } from './quantize.ts';
-
-const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 export interface ExportOptions {
   quantization: Quantization;
@@ -19,7 +18,7 @@ export interface ExportOptions {
 
 /**
  * Writes a standard TF.js layers model (model.json + one content-addressed shard) and the manifest
- * of the contract into `outDir`, atomically (temporary folder, then rename). `model.save()` cannot
+ * of the contract into `outDir`, atomically (replaceDir). `model.save()` cannot
  * write quantized weights, so manifest and shard are written here. Returns the manifest.
  */
 export function exportGenerator(
@@ -73,15 +72,11 @@ export function exportGenerator(
     training: opts.training,
   } satisfies Manifest);
 
-  const tmp = `${outDir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, shardName), shard);
-  writeFileSync(join(tmp, 'model.json'), modelJson);
-  writeFileSync(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  for (const f of [shardName, 'model.json', 'manifest.json']) fsyncPath(join(tmp, f));
-  rmSync(outDir, { recursive: true, force: true });
-  renameSync(tmp, outDir);
+  replaceDir(outDir, (tmp) => {
+    writeFileSync(join(tmp, shardName), shard);
+    writeFileSync(join(tmp, 'model.json'), modelJson);
+    writeFileSync(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  });
   return manifest;
 }
 
@@ -95,7 +90,7 @@ export function verifyExport(
   } catch (e) {
     return {
       ok: false,
-      problems: [`manifest.json: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`],
+      problems: [`manifest.json: ${errorMessage(e).split('\n')[0]}`],
     };
   }
   const problems: string[] = [];

@@ -1,47 +1,59 @@
 // npm run gate -- --model DIR [--min-class-accuracy X] [--min-class-accuracy-each Z] [--max-fid Y] [--baseline manifest.json --max-regression P]
-// Exits 0 when the exported model in DIR (verified against its manifest) passes every rule, 1 otherwise.
+// Exits 0 when the exported model in DIR (verified against its manifest) passes every rule, 1 when
+// one fails, 2 on bad input or a folder that does not match its manifest.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { manifestSchema } from '../../contract/index.ts';
+import { command, nonNegative, parse, probability, run, UsageError } from '../command.ts';
 import { verifyExport } from '../export/export.ts';
 import { gate } from './gate.ts';
 
-const usage =
-  'usage: npm run gate -- --model DIR [--min-class-accuracy X] [--min-class-accuracy-each Z] [--max-fid Y] [--baseline manifest.json --max-regression P]';
-const num = (name: string, v: string | undefined): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw new Error(`${name} must be a non-negative number, got '${v}'`);
-  return n;
-};
+const program = command(
+  'npm run gate --',
+  'Check an exported model against its manifest and quality rules: exit 0 passed, 1 a rule failed, 2 bad input.',
+)
+  .requiredOption('--model <dir>', 'the exported model folder (required)')
+  .option(
+    '--min-class-accuracy <x>',
+    'class accuracy at least x (default: not checked)',
+    probability('--min-class-accuracy'),
+  )
+  .option(
+    '--min-class-accuracy-each <x>',
+    "every digit's class accuracy at least x (default: not checked)",
+    probability('--min-class-accuracy-each'),
+  )
+  .option('--max-fid <x>', 'FID at most x (default: not checked)', nonNegative('--max-fid'))
+  .option('--baseline <file>', "another model's manifest.json to compare with")
+  .option(
+    '--max-regression <p>',
+    "with --baseline: FID and class accuracy at most p percent worse than the baseline's (default: 0)",
+    nonNegative('--max-regression'),
+  );
 
-try {
-  const { values } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      'min-class-accuracy': { type: 'string' },
-      'min-class-accuracy-each': { type: 'string' },
-      'max-fid': { type: 'string' },
-      baseline: { type: 'string' },
-      'max-regression': { type: 'string' },
-    },
-  });
-  if (!values.model) throw new Error(`--model is required\n${usage}`);
-  if (values['max-regression'] !== undefined && !values.baseline)
-    throw new Error('--max-regression needs --baseline');
-  const verified = verifyExport(values.model);
+interface GateOptions {
+  model: string;
+  minClassAccuracy?: number;
+  minClassAccuracyEach?: number;
+  maxFid?: number;
+  baseline?: string;
+  maxRegression?: number;
+}
+
+run(async () => {
+  const o = parse<GateOptions>(program);
+  if (o.maxRegression !== undefined && !o.baseline) throw new UsageError('--max-regression needs --baseline');
+  const verified = verifyExport(o.model);
   if (!verified.ok)
-    throw new Error(`${values.model} does not match its manifest: ${verified.problems.join('; ')}`);
-  const baseline = values.baseline
-    ? manifestSchema.parse(JSON.parse(readFileSync(values.baseline, 'utf8'))).metrics
+    throw new Error(`${o.model} does not match its manifest: ${verified.problems.join('; ')}`);
+  const baseline = o.baseline
+    ? manifestSchema.parse(JSON.parse(readFileSync(o.baseline, 'utf8'))).metrics
     : undefined;
   const result = gate(verified.manifest.metrics, {
-    minClassAccuracy: num('--min-class-accuracy', values['min-class-accuracy']),
-    minClassAccuracyEach: num('--min-class-accuracy-each', values['min-class-accuracy-each']),
-    maxFid: num('--max-fid', values['max-fid']),
+    minClassAccuracy: o.minClassAccuracy,
+    minClassAccuracyEach: o.minClassAccuracyEach,
+    maxFid: o.maxFid,
     baseline,
-    maxRegression: num('--max-regression', values['max-regression']),
+    maxRegression: o.maxRegression,
   });
   for (const line of result.lines) console.log(line);
   if (!result.lines.length) console.log('(no rules given)');
@@ -50,8 +62,5 @@ try {
       ? `gate: passed (${verified.manifest.version})`
       : `gate: FAILED (${verified.manifest.version})`,
   );
-  process.exit(result.passed ? 0 : 1);
-} catch (e) {
-  console.error(`error: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-  process.exit(2);
-}
+  return result.passed ? 0 : 1;
+}, 2);

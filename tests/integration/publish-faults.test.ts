@@ -1,7 +1,6 @@
 // Fault injection: a publish that fails at each step in turn never changes what clients get. After
 // every failure the running worker still serves a complete model whose files match its manifest;
 // then a re-run finishes the publish.
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { type PublishStep, publishModel } from '../../release/publish.ts';
 import { exportGenerator } from '../../train/export/export.ts';
+import { sha256 } from '../../train/hash.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
 import { getPreset } from '../../train/models/presets.ts';
 
@@ -56,7 +56,7 @@ async function servedModel(): Promise<string> {
     expect(file.status, f.path).toBe(200);
     const bytes = new Uint8Array(await file.arrayBuffer());
     expect(bytes.length, f.path).toBe(f.bytes);
-    expect(createHash('sha256').update(bytes).digest('hex'), f.path).toBe(f.sha256);
+    expect(sha256(bytes), f.path).toBe(f.sha256);
   }
   return m.version;
 }

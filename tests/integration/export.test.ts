@@ -1,6 +1,6 @@
 // Export: standard TF.js layers models in three precisions, loaded by stock tf.loadLayersModel over
 // loopback HTTP (as a browser would), outputs compared, tampering detected.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { exportGenerator, verifyExport } from '../../train/export/export.ts';
 import { createGan, type GanTrainer } from '../../train/gan.ts';
 import { getPreset } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
+import { usageTests } from './cli-usage.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'export-'));
 const preset = getPreset('fast-cond');
@@ -94,6 +95,8 @@ const diffs = (a: Float32Array, b: Float32Array) => {
 
 describe('export', () => {
   it('writes model.json, one content-addressed shard and a valid manifest; sizes follow the precision', () => {
+    // Each folder is put in place whole (replaceDir): no temporary or set-aside folder stays behind.
+    expect(readdirSync(root).sort()).toEqual(['float16', 'float32', 'uint8']);
     const params = gan.generator.countParams();
     for (const [q, perWeight] of [
       ['float32', 4],
@@ -150,4 +153,24 @@ describe('export', () => {
     const broken = verifyExport(dir);
     expect(broken.ok).toBe(false);
   });
+});
+
+usageTests('train/export/cli.ts', {
+  usage: 'npm run export --',
+  help: [
+    '--model <dir>',
+    '--out <dir>',
+    '--quantize <type>',
+    'default: "uint8"',
+    '--report <file>',
+    '--no-ema',
+  ],
+  errors: [
+    [['--model', 'run'], "required option '--out <dir>' not specified"],
+    [
+      ['--model', 'run', '--out', 'o', '--quantize', 'int4'],
+      "argument 'int4' is invalid. Allowed choices are uint8, float16, float32.",
+    ],
+    [['--model', 'run', '--out', 'o', '--samples', '1e4'], "--samples must be an integer ≥ 100, got '1e4'"],
+  ],
 });

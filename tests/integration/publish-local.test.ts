@@ -1,6 +1,5 @@
 // npm run publish --target local, then the real worker (wrangler dev, offline) serving what it wrote.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,16 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Manifest, manifestSchema } from '../../contract/index.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
+import { sha256 } from '../../train/hash.ts';
+import { runCli, usageTests } from './cli-usage.ts';
 
 const MODEL = 'train/pretrained';
 const root = mkdtempSync(join(tmpdir(), 'publish-'));
 const persist = join(root, 'state');
 let worker: LocalWorker | undefined;
-const publish = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'release/cli.ts', ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+const publish = (...args: string[]) => runCli('release/cli.ts', args);
 const shipped = manifestSchema.parse(JSON.parse(readFileSync(join(MODEL, 'manifest.json'), 'utf8')));
 
 beforeAll(() => {
@@ -56,7 +53,7 @@ describe('npm run publish --target local', () => {
       expect(file.status).toBe(200);
       const bytes = new Uint8Array(await file.arrayBuffer());
       expect(bytes.length).toBe(f.bytes);
-      expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256);
+      expect(sha256(bytes)).toBe(f.sha256);
     }
     // The page and its assets: cross-origin isolated, strict CSP (web/public/_headers).
     for (const path of ['/', '/index.html', '/some/client/route']) {
@@ -108,28 +105,14 @@ describe('npm run publish --target local', () => {
     const forced = publish('--model', worse, '--promote', '--force', '--persist-to', persist);
     expect(forced.status).toBe(0);
     expect(forced.stdout).toContain(`promoted ${m.version}`);
-    for (const [args, msg] of [
-      [[], '--model is required'],
-      [['--model', MODEL, '--max-regression=-1'], "--max-regression must be a non-negative number, got '-1'"],
-      [['--model', MODEL, '--target', 's3'], "--target must be 'local' or 'r2', got 's3'"],
-      [['--model', join(root, 'nowhere'), '--persist-to', persist], 'not a valid export'],
-    ] as const) {
-      const bad = publish(...args);
-      expect(bad.status, args.join(' ')).toBe(1);
-      expect(bad.stderr).toContain(msg);
-    }
+    const nowhere = publish('--model', join(root, 'nowhere'), '--persist-to', persist);
+    expect(nowhere.status).toBe(1);
+    expect(nowhere.stderr).toContain('not a valid export');
   });
 
   it('rollback re-points latest.json to a verified version; prune keeps the newest K and the promoted one', async () => {
     const versions = (...args: string[]) =>
-      spawnSync(
-        process.execPath,
-        ['--import', 'tsx', 'release/versions-cli.ts', ...args, '--persist-to', persist],
-        {
-          encoding: 'utf8',
-          timeout: 120_000,
-        },
-      );
+      runCli('release/versions-cli.ts', [...args, '--persist-to', persist]);
     // An older version, published but never promoted.
     const old = join(root, 'old');
     cpSync(MODEL, old, { recursive: true });
@@ -166,7 +149,6 @@ describe('npm run publish --target local', () => {
     expect(versions('rollback', '--version', '20990101T000000Z-12345678').stderr).toContain(
       'there is no version 20990101T000000Z-12345678',
     );
-    expect(versions('rollback').stderr).toContain('--version is required');
 
     // Three versions: 2099 (newest), the promoted shipped one, 2020 (oldest). Keep 1 → only 2020 goes.
     const dry = versions('prune', '--keep', '1', '--dry-run');
@@ -183,6 +165,47 @@ describe('npm run publish --target local', () => {
     } finally {
       await after.close();
     }
-    expect(versions('prune', '--keep', '0').stderr).toContain('--keep must be a whole number ≥ 1');
   });
+});
+
+usageTests('release/cli.ts', {
+  usage: 'npm run publish --',
+  help: [
+    '--model <dir>',
+    '--target <name>',
+    'choices: "local", "r2"',
+    '--max-regression <p>',
+    '(default: 5)',
+  ],
+  errors: [
+    [[], "required option '--model <dir>' not specified"],
+    [['--model', MODEL, '--target', 's3'], "argument 's3' is invalid. Allowed choices are local, r2."],
+    [['--model', MODEL, '--max-regression=-1'], "--max-regression must be a non-negative number, got '-1'"],
+  ],
+});
+
+usageTests('release/versions-cli.ts', {
+  usage: 'npm run rollback -- --version V',
+  helpArgs: ['rollback', '--help'],
+  help: ['--version <v>', '--target <name>', '--persist-to <dir>', '(default: ".wrangler/state")'],
+  errors: [
+    [['rollback'], "required option '--version <v>' not specified"],
+    [['rollback', '--version', 'latest'], "--version 'latest' is not a version name"],
+    [
+      ['rollback', '--version', '20200101T000000Z-00000001', '--target', 's3'],
+      'Allowed choices are local, r2.',
+    ],
+    [['prune', '--keep', '0'], "--keep must be a positive integer, got '0'"],
+    [['prune', '--keep', 'all'], "--keep must be a positive integer, got 'all'"],
+    [['undo'], "unknown command 'undo'"],
+  ],
+});
+
+usageTests('release/serve.ts', {
+  usage: 'npm start --',
+  help: ['--port <n>', '(default: 8787)', '--persist-to <dir>'],
+  errors: [
+    [['--port', '0'], "--port must be an integer from 1 to 65535, got '0'"],
+    [['--port', 'http'], "--port must be an integer from 1 to 65535, got 'http'"],
+  ],
 });

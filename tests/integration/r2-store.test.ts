@@ -1,7 +1,6 @@
 // The R2 store's S3 calls against a loopback stand-in for R2's S3 API (real R2 needs an account):
 // signed requests (SigV4), object round trips, paginated listing, deletes,
 // clear errors; and the publisher running through it end to end.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +10,7 @@ import { manifestSchema } from '../../contract/index.ts';
 import { publishModel } from '../../release/publish.ts';
 import { openR2Store } from '../../release/r2-store.ts';
 import { prune } from '../../release/versions.ts';
+import { sha256 } from '../../train/hash.ts';
 
 const objects = new Map<string, Buffer>();
 const seen: { method: string; url: string; auth: string; sha: string }[] = [];
@@ -125,11 +125,7 @@ describe('the R2 store (S3 API)', () => {
       shipped.version,
     );
     for (const f of shipped.files) {
-      expect(
-        createHash('sha256')
-          .update(objects.get(`models/${shipped.version}/${f.path}`)!)
-          .digest('hex'),
-      ).toBe(f.sha256);
+      expect(sha256(objects.get(`models/${shipped.version}/${f.path}`)!)).toBe(f.sha256);
     }
     expect(await prune(store, 1, { dryRun: false, log: () => {} })).toEqual([]); // the promoted one stays
   });

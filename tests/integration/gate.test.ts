@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { selectBackend } from '../../train/backend.ts';
 import { exportGenerator } from '../../train/export/export.ts';
 import { gate } from '../../train/gate/gate.ts';
 import { getPreset } from '../../train/models/presets.ts';
+import { runCli, usageTests } from './cli-usage.ts';
 
 const m: Metrics = {
   fid: 10,
@@ -73,11 +73,7 @@ describe('npm run gate', () => {
     });
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const run = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'train/gate/cli.ts', ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+  const run = (args: string[]) => runCli('train/gate/cli.ts', args);
 
   it('passes, fails, and refuses a tampered model', () => {
     expect(run(['--model', dir, '--max-fid', '12']).status).toBe(0);
@@ -95,9 +91,30 @@ describe('npm run gate', () => {
     const tampered = run(['--model', dir, '--max-fid', '12']);
     expect(tampered.status).toBe(2);
     expect(tampered.stderr).toContain('does not match its manifest');
-    expect(run(['--max-fid', '1']).stderr).toContain('--model is required');
-    expect(run(['--model', dir, '--max-regression', '3']).stderr).toContain(
-      '--max-regression needs --baseline',
-    );
   });
+});
+
+usageTests('train/gate/cli.ts', {
+  usage: 'npm run gate --',
+  help: [
+    'exit 0 passed, 1 a rule failed, 2 bad input',
+    '--model <dir>',
+    '--min-class-accuracy <x>',
+    '--max-regression <p>',
+    '(default: 0)',
+  ],
+  errors: [
+    [['--max-fid', '1'], "required option '--model <dir>' not specified"],
+    [['--model', 'm', '--max-fid', 'abc'], "--max-fid must be a non-negative number, got 'abc'"],
+    [
+      ['--model', 'm', '--min-class-accuracy', '1.5'],
+      "--min-class-accuracy must be a number from 0 to 1, got '1.5'",
+    ],
+    [
+      ['--model', 'm', '--min-class-accuracy-each', '-0.1'],
+      '--min-class-accuracy-each must be a number from 0 to 1',
+    ],
+    [['--model', 'm', '--max-regression', '3'], '--max-regression needs --baseline'],
+    [['--model', 'm', '--max-fid'], "option '--max-fid <x>' argument missing"],
+  ],
 });

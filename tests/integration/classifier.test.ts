@@ -1,5 +1,4 @@
 // The shipped MNIST classifier (the feature space of every quality metric) on the real test digits.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,8 @@ import {
   SHIPPED_CLASSIFIER,
 } from '../../train/classifier/classify.ts';
 import { loadMnist } from '../../train/data/mnist.ts';
+import { sha256 } from '../../train/hash.ts';
+import { usageTests } from './cli-usage.ts';
 
 const record = JSON.parse(readFileSync(join(SHIPPED_CLASSIFIER, 'record.json'), 'utf8')) as {
   testAccuracy: number;
@@ -24,9 +25,7 @@ beforeAll(async () => {
 
 describe('shipped classifier', () => {
   it('is the one its record describes', () => {
-    const sha = createHash('sha256')
-      .update(readFileSync(join(SHIPPED_CLASSIFIER, 'weights.bin')))
-      .digest('hex');
+    const sha = sha256(readFileSync(join(SHIPPED_CLASSIFIER, 'weights.bin')));
     expect(sha).toBe(record.weightsSha256);
     expect(record.command).toMatch(/^npm run train:classifier/);
   });
@@ -42,4 +41,14 @@ describe('shipped classifier', () => {
     expect(dim).toBe(128);
     expect(features.some((v) => v > 0)).toBe(true);
   });
+});
+
+usageTests('train/classifier/train-classifier.ts', {
+  usage: 'npm run train:classifier --',
+  help: ['--epochs <n>', '(default: 4)', '--batch-size <n>', '--lr <x>', '--seed <n>', '--out <dir>'],
+  errors: [
+    [['--epochs', '2.5'], "--epochs must be a positive integer, got '2.5'"],
+    [['--lr', '0'], "--lr must be a positive number, got '0'"],
+    [['--seed', 'one'], "--seed must be a non-negative integer, got 'one'"],
+  ],
 });

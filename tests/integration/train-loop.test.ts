@@ -123,6 +123,25 @@ describe('continuing a finished run', () => {
   });
 });
 
+describe('interrupting a run', () => {
+  it('an abort at step 3 saves a checkpoint there; --resume reaches the uninterrupted run, bit for bit', async () => {
+    const sha = (name: string) => readCheckpoint(join(root, name))!.state.weightsSha256;
+    await train(config('whole', { steps: 8 }), quiet);
+    const abort = new AbortController();
+    const r = await train(config('cut', { steps: 8 }), {
+      ...quiet,
+      signal: abort.signal,
+      onStep: (step) => {
+        if (step === 3) abort.abort(); // what the CLI's SIGINT handler does
+      },
+    });
+    expect(r).toMatchObject({ status: 'interrupted', step: 3 });
+    expect(readCheckpoint(join(root, 'cut'))!.state.step).toBe(3);
+    await train(config('cut', { resume: true, steps: 8 }), quiet);
+    expect(sha('cut')).toBe(sha('whole'));
+  });
+});
+
 describe('resume rules', () => {
   const saved = config('saved', { steps: 100, logEvery: 50 });
   it('a resume keeps the run, takes this invocation’s budget and cadence', () => {

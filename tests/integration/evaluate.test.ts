@@ -1,16 +1,16 @@
 // `npm run evaluate` on a real (briefly trained) checkpoint, as a user runs it.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../train/evaluate/evaluate.ts';
 import { verifyExport } from '../../train/export/export.ts';
+import { runCli, usageTests } from './cli-usage.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'eval-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const run = (script: string, args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', timeout: 300_000 });
+// Training and scoring 500 digits take minutes on this busy machine.
+const run = (script: string, args: string[]) => runCli(script, args, 300_000);
 
 describe('npm run evaluate', () => {
   it('scores a checkpoint: every metric, the floor and the real digits’ own scores', () => {
@@ -63,17 +63,6 @@ describe('npm run evaluate', () => {
     if (!v.ok) throw new Error(v.problems.join('; '));
     expect(v.manifest.metrics).toEqual(report.metrics);
     expect(v.manifest.training).toMatchObject({ steps: 3, batchSize: 16, backend: 'wasm' });
-    for (const [args, msg] of [
-      [['--model', join(root, 'run')], '--model and --out are required'],
-      [
-        ['--model', join(root, 'run'), '--out', out, '--quantize', 'int4'],
-        "--quantize must be one of uint8, float16, float32, got 'int4'",
-      ],
-    ] as const) {
-      const bad = run('train/export/cli.ts', [...args]);
-      expect(bad.status).toBe(1);
-      expect(bad.stderr).toContain(msg);
-    }
   });
 
   it('scores an exported (uint8) model folder like its checkpoint', () => {
@@ -96,7 +85,7 @@ describe('npm run evaluate', () => {
     expect(fromExport.metrics.fidFloor).toBe(fromCkpt.metrics.fidFloor);
   });
 
-  it('bad input: one clear line, no stack', () => {
+  it('a model that is not there or does not match its manifest: one clear line, exit 1', () => {
     const tampered = join(root, 'tampered');
     cpSync(join(root, 'exported'), tampered, { recursive: true });
     const shard = readdirSync(tampered).find((f) => f.endsWith('.bin'))!;
@@ -104,15 +93,57 @@ describe('npm run evaluate', () => {
     bytes[100] ^= 1;
     writeFileSync(join(tampered, shard), bytes);
     for (const [args, msg] of [
-      [[], '--model is required'],
       [['--model', join(root, 'nowhere')], 'no model found'],
       [['--model', tampered], `the export does not match its manifest: ${shard}: sha256 does not match`],
-      [['--model', join(root, 'run'), '--samples', 'x'], "--samples must be an integer ≥ 100, got 'x'"],
     ] as const) {
       const r = run('train/evaluate/cli.ts', [...args]);
       expect(r.status).toBe(1);
+      expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^error: .*/);
       expect(r.stderr).toContain(msg);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
+
+  it('npm run compare: a row per run from its report; a run without one is named (exit 2)', () => {
+    cpSync(join(root, 'report.json'), join(root, 'run', 'report.json'));
+    const r = run('train/evaluate/compare.ts', [join(root, 'run')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^run\s+recipe\s+steps/);
+    expect(r.stdout).toContain(join(root, 'run'));
+    const none = run('train/evaluate/compare.ts', [join(root, 'run'), join(root, 'exported')]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain(`${join(root, 'exported', 'report.json')} not found`);
+  });
+});
+
+usageTests('train/evaluate/cli.ts', {
+  usage: 'npm run evaluate --',
+  help: [
+    '--model <dir>',
+    '--samples <n>',
+    '(default: 10000)',
+    '--backend <name>',
+    '--json <file>',
+    '--no-ema',
+  ],
+  errors: [
+    [[], "required option '--model <dir>' not specified"],
+    [
+      ['--model', 'm', '--backend', 'tpu'],
+      "argument 'tpu' is invalid. Allowed choices are auto, tensorflow, wasm, cpu.",
+    ],
+    [['--model', 'm', '--samples', 'x'], "--samples must be an integer ≥ 100, got 'x'"],
+    [['--model', 'm', '--samples', '99'], "--samples must be an integer ≥ 100, got '99'"],
+    [['--model', 'm', '--seed', '-1'], "--seed must be a non-negative integer, got '-1'"],
+    [['--model', 'm', 'extra'], 'too many arguments'],
+  ],
+});
+
+usageTests('train/evaluate/compare.ts', {
+  usage: 'npm run compare --',
+  help: ['<runs...>', '--report <name>', '(default: "report.json")', '--markdown'],
+  errors: [
+    [[], "missing required argument 'runs'"],
+    [['run', '--bogus'], "unknown option '--bogus'"],
+  ],
 });
