@@ -18,6 +18,10 @@ export class HttpError extends HTTPException {
   }
 }
 
+/** 503 retrain_disabled: a deployment without what retraining needs (`why`) keeps the route closed. */
+export const retrainDisabled = (why: string): HttpError =>
+  new HttpError(503, 'retrain_disabled', `Retraining is not enabled on this deployment (${why}).`);
+
 export function errorResponse(c: Context, e: HttpError): Response {
   const body: ApiError = { error: { code: e.code, message: e.message } };
   for (const [k, v] of Object.entries(e.headers)) c.header(k, v);

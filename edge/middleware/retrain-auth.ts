@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { sameToken } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
-import { errorResponse, HttpError } from '../errors.ts';
+import { errorResponse, HttpError, retrainDisabled } from '../errors.ts';
 
 const REALM = 'retrain';
 const CHALLENGE = `Bearer realm="${REALM}"`;
@@ -18,19 +18,11 @@ const B64TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 export const retrainEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = c.env.RETRAIN_TOKEN;
   if (!token) {
-    throw new HttpError(
-      503,
-      'retrain_disabled',
-      'Retraining is not enabled on this deployment (no RETRAIN_TOKEN).',
-    );
+    throw retrainDisabled('no RETRAIN_TOKEN');
   }
   // Such a token could never be presented: say so rather than answer every caller 401.
   if (!B64TOKEN.test(token)) {
-    throw new HttpError(
-      503,
-      'retrain_disabled',
-      'Retraining is not enabled on this deployment (RETRAIN_TOKEN must be letters, digits, -._~+/ and a trailing =).',
-    );
+    throw retrainDisabled('RETRAIN_TOKEN must be letters, digits, -._~+/ and a trailing =');
   }
   await next();
 };

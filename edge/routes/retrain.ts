@@ -7,7 +7,7 @@ import {
   workflowInputs,
 } from '../../contract/index.ts';
 import type { AppEnv } from '../env.ts';
-import { HttpError } from '../errors.ts';
+import { HttpError, retrainDisabled } from '../errors.ts';
 import { dispatchWorkflow } from '../github.ts';
 import { retrainBearer, retrainEnabled } from '../middleware/retrain-auth.ts';
 import { apiError, internalError, jsonBody } from '../openapi.ts';
@@ -74,11 +74,7 @@ export const retrain = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const request = await parseBody(c.req.raw);
   const githubToken = c.env.GITHUB_TOKEN;
   if (!githubToken) {
-    throw new HttpError(
-      503,
-      'retrain_disabled',
-      'Retraining is not enabled on this deployment (no GITHUB_TOKEN).',
-    );
+    throw retrainDisabled('no GITHUB_TOKEN');
   }
   const interval = Number(c.env.RETRAIN_INTERVAL_SECONDS) || 600;
   const limiter = c.env.RETRAIN_LIMITER.get(c.env.RETRAIN_LIMITER.idFromName('global'));
