@@ -1,12 +1,17 @@
-// The GitHub workflows: valid per a real workflow validator, and train.yml's dispatch inputs are the
-// fields POST /v1/retrain validates, with the same choices and defaults.
+// The GitHub workflows: valid per a real workflow validator; train.yml's dispatch inputs are the
+// fields POST /v1/retrain validates; the ways a first real run fails are designed out; and the
+// workflow dry run (`npm run workflow:dry-run`) runs train.yml's own steps here, end to end.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { retrainRequestSchema, workflowInputs } from '../../contract/index.ts';
+import { openLocalStore } from '../../release/local-store.ts';
+import { mermaidBlocks, parseXyChart } from '../mermaid-xychart.ts';
+import { shellCommand, type Workflow, workflowSchema } from '../workflow-runner.ts';
+import { runCli, usageTests } from './cli-usage.ts';
 
 const validate = (file: string) =>
   spawnSync(join('node_modules', '.bin', 'action-validator'), [file], { encoding: 'utf8', timeout: 60_000 });
@@ -19,12 +24,24 @@ interface Input {
   default?: string | boolean;
   required?: boolean;
 }
-const train = parse(readFileSync('.github/workflows/train.yml', 'utf8')) as {
+const trainText = readFileSync('.github/workflows/train.yml', 'utf8');
+const ciText = readFileSync('.github/workflows/ci.yml', 'utf8');
+const raw = parse(trainText) as {
   on: { schedule: { cron: string }[]; workflow_dispatch: { inputs: Record<string, Input> } };
   permissions: Record<string, string>;
   concurrency: { group: string; 'cancel-in-progress': boolean };
-  jobs: { train: { 'timeout-minutes': number; container: { image: string }; steps: { run?: string }[] } };
+  jobs: { train: { 'timeout-minutes': number } };
 };
+const train: Workflow = workflowSchema.parse(parse(trainText));
+const ci: Workflow = workflowSchema.parse(parse(ciText));
+const trainJob = train.jobs.train;
+const step = (name: string) => {
+  const s = trainJob.steps.find((x) => x.name === name);
+  if (!s) throw new Error(`no step '${name}' in train.yml`);
+  return s;
+};
+/** `${{ e }}`, written so that no linter takes it for a template placeholder. */
+const gh = (e: string) => `\${{ ${e} }}`;
 
 describe('workflows', () => {
   it('both pass action-validator; a broken one does not', () => {
@@ -33,15 +50,12 @@ describe('workflows', () => {
       expect(r.status, `${f}: ${r.stdout}${r.stderr}`).toBe(0);
     }
     const broken = join(tmp, 'broken.yml');
-    writeFileSync(
-      broken,
-      readFileSync('.github/workflows/train.yml', 'utf8').replace('runs-on:', 'runs-at:'),
-    );
+    writeFileSync(broken, trainText.replace('runs-on:', 'runs-at:'));
     expect(validate(broken).status).not.toBe(0);
   });
 
   it("train.yml's dispatch inputs are retrainRequestSchema's fields, choices and defaults", () => {
-    const inputs = train.on.workflow_dispatch.inputs;
+    const inputs = raw.on.workflow_dispatch.inputs;
     const shape = retrainRequestSchema.shape;
     expect(Object.keys(inputs).sort()).toEqual(Object.keys(shape).sort());
     const defaults = retrainRequestSchema.parse({});
@@ -58,12 +72,10 @@ describe('workflows', () => {
   });
 
   it('train.yml: weekly, one at a time, least privilege, CUDA 11 + cuDNN 8, proves the GPU', () => {
-    expect(train.on.schedule[0].cron).toMatch(/^\S+ \S+ \* \* \d$/);
-    expect(train.permissions).toEqual({ contents: 'read' });
-    expect(train.concurrency).toEqual({ group: 'train', 'cancel-in-progress': false });
-    expect(train.jobs.train['timeout-minutes']).toBeGreaterThan(0);
-    expect(train.jobs.train.container.image).toMatch(/cuda:11\.\d+\.\d+-cudnn8/);
-    const script = train.jobs.train.steps.map((s) => s.run ?? '').join('\n');
+    expect(raw.on.schedule[0].cron).toMatch(/^\S+ \S+ \* \* \d$/);
+    expect(raw.permissions).toEqual({ contents: 'read' });
+    expect(raw.concurrency).toEqual({ group: 'train', 'cancel-in-progress': false });
+    const script = trainJob.steps.map((s) => s.run ?? '').join('\n');
     for (const needle of [
       'nvidia-smi',
       '@tensorflow/tfjs-node-gpu@4.22.0',
@@ -72,7 +84,272 @@ describe('workflows', () => {
       '--min-class-accuracy-each',
       'npm run publish',
       'GITHUB_STEP_SUMMARY',
+      'libcudnn\\.so\\.8',
     ])
       expect(script).toContain(needle);
   });
+
+  it('no runner picks it up: a first job on a hosted runner fails at once without GPU_RUNNER_LABEL', () => {
+    expect(trainJob['runs-on']).toBe(gh('vars.GPU_RUNNER_LABEL'));
+    expect(raw.jobs.train['timeout-minutes']).toBeGreaterThan(0);
+    expect(trainJob.needs).toBe('preflight');
+    const preflight = train.jobs.preflight;
+    expect(preflight['runs-on']).toBe('ubuntu-latest');
+    const check = preflight.steps[0];
+    expect(check.env).toEqual({ GPU_RUNNER_LABEL: gh('vars.GPU_RUNNER_LABEL') });
+    const runCheck = (label: string) =>
+      spawnSync('bash', ['-eo', 'pipefail', '-c', check.run!], {
+        encoding: 'utf8',
+        env: { ...process.env, GPU_RUNNER_LABEL: label },
+      });
+    const unset = runCheck('');
+    expect(unset.status).toBe(1);
+    expect(unset.stdout).toMatch(
+      /^::error title=No GPU runner configured::Set the repository variable GPU_RUNNER_LABEL/,
+    );
+    expect(runCheck('gpu-t4-4-core').status).toBe(0);
+  });
+
+  it('the failure modes of a first run are designed out', () => {
+    const env = trainJob.env!;
+    // cuDNN start-up errors on T4s; apt never prompts.
+    expect(env.TF_FORCE_GPU_ALLOW_GROWTH).toBe('true');
+    expect(env.DEBIAN_FRONTEND).toBe('noninteractive');
+    // Every run: step in bash with pipefail, not the container's `sh -e`.
+    expect(train.defaults?.run?.shell).toBe('bash');
+    const pipeline = join(tmp, 'pipeline.sh');
+    writeFileSync(pipeline, 'false | cat\necho after\n');
+    const bash = shellCommand(train.defaults?.run?.shell, true, pipeline);
+    const sh = shellCommand(undefined, true, pipeline);
+    expect(spawnSync(bash[0], bash.slice(1)).status).not.toBe(0);
+    expect(spawnSync(sh[0], sh.slice(1), { encoding: 'utf8' }).stdout).toBe('after\n');
+    // A re-run is a new attempt: artifact names and the run folder carry it.
+    const uploads = [...trainJob.steps, ...ci.jobs.test.steps].filter((s) =>
+      s.uses?.startsWith('actions/upload-artifact'),
+    );
+    expect(uploads).toHaveLength(3);
+    for (const u of uploads) {
+      if (u.with?.archive === false)
+        expect(step('The last sample grid').run).toContain('attempt-$GITHUB_RUN_ATTEMPT');
+      else expect(u.with?.name).toContain(gh('github.run_attempt'));
+    }
+    expect(env.RUN_DIR).toContain(gh('github.run_attempt'));
+    // No R2 secrets: publishing is skipped, not failed; the secrets reach the publish step alone.
+    expect(step('Publish to R2').if).toBe("env.PUBLISH == 'true' && env.R2_CONFIGURED == 'true'");
+    for (const name of ['R2_ACCOUNT_ID', 'R2_ACCESS_KEY_ID', 'R2_SECRET_ACCESS_KEY', 'R2_BUCKET']) {
+      expect(env.R2_CONFIGURED).toContain(`secrets.${name} != ''`);
+      expect(Object.values(env).join('\n')).not.toContain(`${gh(`secrets.${name}`)}`);
+    }
+    // The image by digest (a repository variable may name a mirror).
+    const image = (trainJob.container as { image: string }).image;
+    expect(image).toMatch(
+      /^\$\{\{ vars\.CUDA_IMAGE \|\| 'nvidia\/cuda:11\.\d+\.\d+-cudnn8-runtime-ubuntu22\.04@sha256:[0-9a-f]{64}' \}\}$/,
+    );
+    // zstd: the npm cache is the one ci.yml saves.
+    expect(step('System packages').run).toMatch(/apt-get install .*\bzstd\b/);
+  });
+
+  it('current major versions of the actions (Node 24)', () => {
+    const uses = [train, ci].flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.uses)));
+    const versions = new Set(uses.filter((u): u is string => !!u));
+    expect([...versions].sort()).toEqual([
+      'actions/checkout@v7',
+      'actions/setup-node@v7',
+      'actions/upload-artifact@v7',
+    ]);
+  });
+
+  it("ci.yml points the browser tests at the runner's Chrome; .ci/run then skips its apt step", () => {
+    const chromeStep = ci.jobs.test.steps.find((s) => s.run?.includes('CHROMIUM_PATH'))!;
+    expect(chromeStep.run).toContain('>> "$GITHUB_ENV"');
+    expect(ci.jobs.test.steps.indexOf(chromeStep)).toBeLessThan(
+      ci.jobs.test.steps.findIndex((s) => s.run === 'bash .ci/run'),
+    );
+    // .ci/run's Chromium block, run alone with a fake browser and an apt-get that records its call.
+    const ciRun = readFileSync('.ci/run', 'utf8');
+    const start = ciRun.indexOf('# The browser tests drive');
+    const block = ciRun.slice(start, ciRun.indexOf('npm ci', start));
+    const bin = join(tmp, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const fake = (file: string, body: string) => {
+      writeFileSync(file, `#!/bin/sh\n${body}\n`);
+      chmodSync(file, 0o755);
+    };
+    fake(join(tmp, 'chrome'), 'echo "Google Chrome 1.2.3"');
+    fake(join(bin, 'apt-get'), `echo "apt-get $*" >> ${join(tmp, 'apt.log')}`);
+    fake(join(bin, 'sudo'), '"$@"');
+    fake(join(bin, 'chromium'), 'echo "Chromium 9.9"');
+    const runBlock = (chromiumPath: string) =>
+      spawnSync('bash', ['-euo', 'pipefail', '-c', block], {
+        encoding: 'utf8',
+        env: { PATH: `${bin}:/usr/bin:/bin`, CHROMIUM_PATH: chromiumPath },
+      });
+    const withChrome = runBlock(join(tmp, 'chrome'));
+    expect(withChrome.status).toBe(0);
+    expect(withChrome.stdout).toBe('Google Chrome 1.2.3\n');
+    expect(existsSync(join(tmp, 'apt.log'))).toBe(false);
+    // No CHROMIUM_PATH (or one naming nothing): Debian's chromium, as before.
+    expect(runBlock('').stdout).toBe('Chromium 9.9\n');
+    expect(runBlock(join(tmp, 'none')).stdout).toBe('Chromium 9.9\n');
+  });
+});
+
+describe('npm run workflow:dry-run', () => {
+  const dryRun = (work: string, ...args: string[]) =>
+    spawnSync('npm', ['run', '--silent', 'workflow:dry-run', '--', '--work', work, ...args], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+  /** Every step of the train job, named in the log with its result, in the workflow's order. */
+  const stepLines = (out: string) =>
+    trainJob.steps.map((s) => {
+      const name = s.name ?? `Run ${s.uses}`;
+      const line = out.split('\n').find((l) => /^[✓✗–] /.test(l) && l.slice(2).startsWith(`${name}: `));
+      return line ?? `(missing: ${name})`;
+    });
+
+  it('runs every step of train.yml, publishes to the local R2, and writes a summary GitHub renders', async () => {
+    const work = join(tmp, 'published');
+    const r = dryRun(work);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const lines = stepLines(r.stdout);
+    expect(lines).toEqual([
+      expect.stringMatching(/^– The image has CUDA 11 and cuDNN 8: skipped \(dry run: /),
+      expect.stringMatching(/^– System packages: skipped \(dry run: /),
+      expect.stringMatching(/^✓ Run actions\/checkout@v7: success \(dry run: /),
+      expect.stringMatching(/^✓ Run actions\/setup-node@v7: success \(dry run: /),
+      expect.stringMatching(/^– The GPU is there: skipped \(dry run: no GPU here\)/),
+      expect.stringMatching(/^– Install: skipped \(dry run: /),
+      expect.stringMatching(/^✓ Train \(fails unless the math runs on the GPU\): success/),
+      expect.stringMatching(/^✓ Evaluate and export: success/),
+      expect.stringMatching(/^✓ Quality gate: success/),
+      expect.stringMatching(/^✓ Publish to R2: success/),
+      expect.stringMatching(/^✓ The last sample grid: success/),
+      expect.stringMatching(/^✓ Upload the sample grid: success/),
+      expect.stringMatching(/^✓ Upload the run folder: success/),
+      expect.stringMatching(/^✓ Job summary: success/),
+    ]);
+    expect(r.stdout).toContain("'--backend tensorflow --require-gpu' → '--backend wasm");
+    expect(r.stdout).toContain('dry run: every job succeeded');
+
+    // The local R2 holds the version the summary names, promoted.
+    const manifest = JSON.parse(readFileSync(join(work, 'run', 'export', 'manifest.json'), 'utf8')) as {
+      version: string;
+      files: { path: string }[];
+    };
+    const store = await openLocalStore(join(work, 'r2'));
+    try {
+      const latest = await store.get('latest.json');
+      expect(JSON.parse(new TextDecoder().decode(latest!)).version).toBe(manifest.version);
+    } finally {
+      await store.close();
+    }
+
+    const summary = readFileSync(join(work, 'summary.md'), 'utf8');
+    expect(summary).toMatch(/^## Training run: fast-cond, 20 steps, uint8\n/);
+    expect(summary).toContain(`Published **${manifest.version}** and promoted it`);
+    expect(summary).toContain('| metric (100 samples) | this model | real test digits |');
+    expect(summary).toMatch(/\| class accuracy \| \d\.\d{3} \| 0\.991 \|/);
+    const [chart, ...more] = mermaidBlocks(summary).map(parseXyChart);
+    expect(more).toEqual([]);
+    expect(chart.x).toEqual({ label: 'step', min: 5, max: 20 });
+    expect(chart.lines.map((l) => l.length)).toEqual([4, 4]);
+    // The grid: the published samples.png through the worker when the export lists it, else the upload.
+    const published = `http://127.0.0.1:8787/v1/models/${manifest.version}/samples.png`;
+    if (manifest.files.some((f) => f.path === 'samples.png')) expect(summary).toContain(`](${published})`);
+    else expect(summary).toMatch(/Sample grid \(step-000020\.png\): \[download\]\(file:\/\/.+\.png\)/);
+    expect(summary).not.toMatch(/data:|<img/);
+  }, 300_000);
+
+  it('without the R2 secrets (a scheduled run): publishing is skipped and the summary says why', () => {
+    const work = join(tmp, 'no-secrets');
+    const r = dryRun(work, '--without-r2-secrets', '--event', 'schedule');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const lines = stepLines(r.stdout);
+    expect(lines[9]).toBe(
+      "– Publish to R2: skipped (if: env.PUBLISH == 'true' && env.R2_CONFIGURED == 'true' is false)",
+    );
+    expect(existsSync(join(work, 'r2'))).toBe(false);
+    expect(r.stdout).toContain('::warning title=Model not published::');
+    const summary = readFileSync(join(work, 'summary.md'), 'utf8');
+    expect(summary).toContain(
+      '**Not published**: the repository secrets `R2_ACCOUNT_ID`, `R2_ACCESS_KEY_ID`, `R2_SECRET_ACCESS_KEY`, `R2_BUCKET` are not all set.',
+    );
+    expect(summary).toContain('Quality gate: **passed**.');
+    // The grid links the uploaded file, which is the last grid itself.
+    const link = /Sample grid \(step-000020\.png\): \[download\]\(file:\/\/(.+\.png)\)/.exec(summary);
+    expect(link).not.toBeNull();
+    expect(readFileSync(link![1])).toEqual(readFileSync(join(work, 'run', 'samples', 'step-000020.png')));
+    expect(mermaidBlocks(summary).map(parseXyChart)).toHaveLength(1);
+  }, 300_000);
+
+  it('a changed step is run as changed; a stand-in that no longer finds its text stops the dry run', () => {
+    const changed = join(tmp, 'changed.yml');
+    writeFileSync(changed, trainText.replace('--out "$RUN_DIR" --no-export', '--out "$RUN_DIR" --no-exprt'));
+    const r = dryRun(join(tmp, 'changed'), '--workflow', changed);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("unknown option '--no-exprt'");
+    expect(r.stdout).toMatch(/^✗ Train \(fails unless the math runs on the GPU\): failure \(exit 2\)/m);
+    expect(r.stdout).toMatch(/^– Evaluate and export: skipped \(an earlier step failed\)$/m);
+    expect(r.stdout).toMatch(/^✓ Job summary: success/m);
+
+    const stale = join(tmp, 'stale.yml');
+    writeFileSync(
+      stale,
+      trainText.replace('--backend tensorflow --require-gpu', '--require-gpu --backend tensorflow'),
+    );
+    const s = dryRun(join(tmp, 'stale'), '--workflow', stale);
+    expect(s.status).toBe(1);
+    expect(s.stderr.trim()).toBe(
+      "error: the train job no longer contains '--backend tensorflow --require-gpu': update the dry run's stand-ins",
+    );
+
+    // What cannot run here, in a step no stand-in skips, stops it before anything runs there.
+    const sneaked = join(tmp, 'sneaked.yml');
+    writeFileSync(
+      sneaked,
+      trainText.replace('npm run train -- --preset', 'nvidia-smi && npm run train -- --preset'),
+    );
+    const n = dryRun(join(tmp, 'sneaked'), '--workflow', sneaked);
+    expect(n.status).toBe(1);
+    expect(n.stderr).toContain(
+      "error: step 'Train (fails unless the math runs on the GPU)' has 'nvidia-smi'",
+    );
+  }, 120_000);
+
+  it('without GPU_RUNNER_LABEL: the first job fails with the message, the training job never starts', () => {
+    const r = dryRun(join(tmp, 'no-label'), '--without-gpu-label');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('::error title=No GPU runner configured::');
+    expect(r.stdout).toContain('– job train: skipped (needs preflight)');
+    expect(r.stdout).toContain('dry run: preflight failed');
+  });
+});
+
+usageTests('tests/workflow-dry-run.ts', {
+  usage: 'npm run workflow:dry-run --',
+  help: ['--without-r2-secrets', '--event <name>', '--steps <n>', '(default: 20)'],
+  errors: [
+    [['--event', 'push'], '--event'],
+    [['--steps', '0'], '--steps must be a positive integer'],
+  ],
+});
+
+usageTests('release/summary-cli.ts', {
+  usage: 'node --import tsx release/summary-cli.ts',
+  help: ['--run-dir <dir>', '--gate <outcome>', '--api-url <url>'],
+  errors: [
+    [[], "required option '--run-dir <dir>' not specified"],
+    [['--run-dir', 'x', '--gate', 'passed'], '--gate'],
+  ],
+});
+
+it('the summary CLI refuses to guess where the summary goes', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'release/summary-cli.ts', '--run-dir', tmp], {
+    encoding: 'utf8',
+    env: { ...process.env, GITHUB_STEP_SUMMARY: '' },
+  });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain('no --out and no GITHUB_STEP_SUMMARY');
+  expect(runCli('release/summary-cli.ts', ['--help']).status).toBe(0);
 });
