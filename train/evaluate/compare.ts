@@ -16,6 +16,8 @@ function recipe(dir: string): string {
   const parts = [`lr ${c.lr}${c.lrD !== null && c.lrD !== c.lr ? `/D ${c.lrD}` : ''}`];
   if (c.dWidth !== 1) parts.push(`D×${c.dWidth}`);
   if (c.modeSeeking > 0) parts.push(`MS ${c.modeSeeking}`);
+  if (c.r1Gamma > 0) parts.push(`R1 ${c.r1Gamma}`);
+  if (c.annealFrom !== null) parts.push(`anneal from ${c.annealFrom}`);
   return parts.join(', ');
 }
 
