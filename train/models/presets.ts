@@ -69,10 +69,7 @@ const tutorial: Preset = {
     const x = layers.input({ shape: [28, 28, 1], name: 'image' });
     let h: ReturnType<layers.Layer['apply']> = x;
     for (const filters of [64 * width, 128 * width]) {
-      h = layers
-        .conv2d({ filters, kernelSize: 5, strides: 2, padding: 'same', kernelInitializer: glorot(s) })
-        .apply(h);
-      h = layers.leakyReLU().apply(h);
+      h = layers.leakyReLU().apply(halve(h, filters, 5, s));
       h = new SeededDropout(0.3, () => s.next()).apply(h);
     }
     h = layers.flatten().apply(h);
@@ -80,6 +77,13 @@ const tutorial: Preset = {
     return model({ inputs: x, outputs: logit, name: 'discriminator' });
   },
 };
+
+/** A discriminator's downsampling step: a stride-2 convolution that halves the image. */
+function halve(h: ReturnType<layers.Layer['apply']>, filters: number, kernelSize: number, s: Seeds) {
+  return layers
+    .conv2d({ filters, kernelSize, strides: 2, padding: 'same', kernelInitializer: glorot(s) })
+    .apply(h);
+}
 
 /**
  * On-device generator: no Conv2DTranspose (tfjs's WASM backend runs it as a naive loop), so
@@ -129,10 +133,7 @@ function fastDiscriminator(s: Seeds, classes: number, width: number): LayersMode
   const x = layers.input({ shape: [28, 28, 1], name: 'image' });
   let h: ReturnType<layers.Layer['apply']> = x;
   for (const filters of [32 * width, 64 * width]) {
-    h = layers
-      .conv2d({ filters, kernelSize: 4, strides: 2, padding: 'same', kernelInitializer: glorot(s) })
-      .apply(h);
-    h = layers.leakyReLU({ alpha: 0.2 }).apply(h);
+    h = layers.leakyReLU({ alpha: 0.2 }).apply(halve(h, filters, 4, s));
   }
   const phi = new MinibatchStdDev().apply(layers.flatten().apply(h)) as SymbolicTensor;
   const logit = layers.dense({ units: 1, kernelInitializer: glorot(s), name: 'adversarial' }).apply(phi);
