@@ -2,6 +2,7 @@
 export * from './api.ts';
 export * from './latent.ts';
 export * from './manifest.ts';
+export * from './model-signature.ts';
 export * from './names.ts';
 export * from './r2-keys.ts';
 export * from './security-headers.ts';

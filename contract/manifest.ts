@@ -1,8 +1,13 @@
 // What R2 holds and what the API returns about a model: the training job writes these shapes, the
 // worker validates what it reads against them, the page checks what it downloads.
 import { z } from 'zod';
+import { modelInputSchema, modelOutputSchema } from './model-signature.ts';
 import { PRESET_NAMES, QUANTIZATIONS, TRAINING_BACKENDS } from './names.ts';
 import { versionSchema } from './version.ts';
+
+/** Schema 2's documentation files, published beside the weights. */
+export const SAMPLES_FILE = 'samples.png';
+export const LOSSES_FILE = 'losses.svg';
 
 /** A file of a model version: a plain name (no folders, no traversal), its size and hash. */
 export const modelFileSchema = z
@@ -32,17 +37,45 @@ export const metricsSchema = z
   })
   .strict();
 
-export const manifestSchema = z
+/** The training facts of a published model. */
+export const trainingSchema = z
+  .object({
+    steps: z.number().int().nonnegative(),
+    batchSize: z.number().int().positive(),
+    seconds: z.number().nonnegative(),
+    backend: z.enum(TRAINING_BACKENDS),
+    device: z.string(),
+    commit: z.string(),
+    runUrl: z.string(),
+  })
+  .strict();
+
+/** What every schema has in common, in the order the exporter writes it. */
+const head = {
+  name: z.literal('mnist-gan'),
+  /** Sortable UTC time + short content hash, e.g. 20261127T160000Z-ab12cd34. */
+  version: versionSchema,
+  createdAt: z.iso.datetime(),
+  preset: z.enum(PRESET_NAMES).describe('Which architecture (train/models/presets.ts)'),
+  latentDim: z.number().int().positive(),
+  /** 0 = unconditional. */
+  classes: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('Digit classes the model takes as a condition; 0 = unconditional'),
+};
+
+const uniqueWithModelJson = (files: z.ZodArray<typeof modelFileSchema>) =>
+  files
+    .refine((fs) => fs.some((f) => f.path === 'model.json'), 'files must include model.json')
+    .refine((fs) => new Set(fs.map((f) => f.path)).size === fs.length, 'file names must be unique');
+
+/** The first schema: what a model is and how it scored, not how to call it. Still read everywhere. */
+export const manifestV1Schema = z
   .object({
     schema: z.literal(1),
-    name: z.literal('mnist-gan'),
-    /** Sortable UTC time + short content hash, e.g. 20261127T160000Z-ab12cd34. */
-    version: versionSchema,
-    createdAt: z.iso.datetime(),
-    preset: z.enum(PRESET_NAMES),
-    latentDim: z.number().int().positive(),
-    /** 0 = unconditional. */
-    classes: z.number().int().nonnegative(),
+    ...head,
     output: z
       .object({
         height: z.literal(28),
@@ -52,45 +85,102 @@ export const manifestSchema = z
       })
       .strict(),
     quantization: z.enum(QUANTIZATIONS),
-    files: z
-      .array(modelFileSchema)
-      .min(2)
-      .refine((files) => files.some((f) => f.path === 'model.json'), 'files must include model.json')
-      .refine(
-        (files) => new Set(files.map((f) => f.path)).size === files.length,
-        'file names must be unique',
-      ),
+    files: uniqueWithModelJson(z.array(modelFileSchema).min(2)),
     metrics: metricsSchema,
-    training: z
-      .object({
-        steps: z.number().int().nonnegative(),
-        batchSize: z.number().int().positive(),
-        seconds: z.number().nonnegative(),
-        backend: z.enum(TRAINING_BACKENDS),
-        device: z.string(),
-        commit: z.string(),
-        runUrl: z.string(),
-      })
-      .strict(),
+    training: trainingSchema,
   })
   .strict();
 
+/** Schema 2's metrics: the per-class accuracy is always there (null for unconditional models). */
+export const metricsV2Schema = metricsSchema.extend({
+  perClassAccuracy: z
+    .array(z.number().min(0).max(1))
+    .min(2)
+    .max(100)
+    .nullable()
+    .describe('Class accuracy of each class asked for, in class order; null for unconditional models'),
+});
+
+/**
+ * Schema 2: self-describing. A client calls the model from `inputs` and `output` alone, reads how
+ * it scored per class, and finds the evaluation's sample grid (samples.png) and the loss chart
+ * (losses.svg, when the run had one) among the hash-checked `files`.
+ */
+export const manifestV2Schema = z
+  .object({
+    schema: z.literal(2),
+    ...head,
+    output: modelOutputSchema,
+    quantization: z.enum(QUANTIZATIONS),
+    // The exporter always lists samples.png (and losses.svg when the run had one); a client must
+    // not depend on them to run the model, so the contract does not require them.
+    files: uniqueWithModelJson(z.array(modelFileSchema).min(2)),
+    inputs: z.array(modelInputSchema).min(1).max(4).describe("The model's inputs, in predict()'s order"),
+    metrics: metricsV2Schema,
+    card: z
+      .string()
+      .min(1)
+      .max(4000)
+      .describe('What the model is, how it was trained, its limits (plain text)'),
+    training: trainingSchema,
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    const [noise, label, ...rest] = m.inputs;
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
+    if (!noise?.distribution || noise.shape.length !== 2 || noise.shape[1] !== m.latentDim)
+      issue(['inputs', 0], `the first input is the noise: a distribution and shape [null, ${m.latentDim}]`);
+    if (m.classes > 0 && (!label?.encoding || label.shape.length !== 2 || label.shape[1] !== 1))
+      issue(['inputs', 1], 'a conditional model takes its class second: an encoding and shape [null, 1]');
+    if ((m.classes === 0 && label) || rest.length) issue(['inputs'], 'inputs the model does not have');
+    const perClass = m.metrics.perClassAccuracy;
+    if (m.classes > 0 ? perClass?.length !== m.classes : perClass !== null)
+      issue(['metrics', 'perClassAccuracy'], `one value per class (${m.classes}), or null without classes`);
+  });
+
+/** The schema new exports write. */
+export const MANIFEST_SCHEMA = 2;
+
+/** Any manifest a part may meet in R2 or on disk: schema 1 or 2. */
+export const manifestSchema = z.discriminatedUnion('schema', [manifestV1Schema, manifestV2Schema]);
+
 export type ModelFile = z.infer<typeof modelFileSchema>;
 export type Metrics = z.infer<typeof metricsSchema>;
+export type Training = z.infer<typeof trainingSchema>;
+export type ManifestV1 = z.infer<typeof manifestV1Schema>;
+export type ManifestV2 = z.infer<typeof manifestV2Schema>;
 export type Manifest = z.infer<typeof manifestSchema>;
+
+/** The files a runtime loads (model.json and its weight shards), without the documentation files. */
+export const runtimeFiles = (m: Manifest): ModelFile[] =>
+  m.files.filter((f) => f.path !== SAMPLES_FILE && f.path !== LOSSES_FILE);
+
+/**
+ * How long after latest.json changes a worker may still answer `GET /v1/model` with the previous
+ * manifest (the worker keeps its copy that long, edge/store.ts); a request with `Cache-Control:
+ * no-cache` gets the new one at once.
+ */
+export const MANIFEST_TTL_SECONDS = 5;
 
 /** `latest.json`: the manifest of the promoted version (the same shape, so the page needs one parser). */
 export const latestSchema = manifestSchema;
 
-/** One entry of `GET /v1/models`. */
+/** One entry of `GET /v1/models`: what a history of published models shows for each. */
 export const versionSummarySchema = z
   .object({
-    version: manifestSchema.shape.version,
-    createdAt: manifestSchema.shape.createdAt,
-    preset: manifestSchema.shape.preset,
-    quantization: manifestSchema.shape.quantization,
-    bytes: z.number().int().nonnegative(),
+    version: versionSchema,
+    createdAt: head.createdAt,
+    preset: head.preset,
+    quantization: z.enum(QUANTIZATIONS),
+    /** Manifest schema of the version (1: no inputs, card or sample grid). */
+    schema: z.union([z.literal(1), z.literal(2)]),
+    steps: trainingSchema.shape.steps,
+    backend: trainingSchema.shape.backend,
+    bytes: z.number().int().nonnegative().describe('All files of the version together'),
     metrics: metricsSchema,
+    /** The evaluation's sample grid (an API path), or null when the version has none (schema 1). */
+    samplesPath: z.string().nullable(),
     promoted: z.boolean(),
   })
   .strict();

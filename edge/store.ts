@@ -1,22 +1,24 @@
 // Reading the model contract out of R2. Everything read is validated: R2 is written by another
-// program, and a bad object must become a clear 503, never a crash or a half-valid answer.
-import { type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
+// program, and a bad object must become a clear 503, never a crash or a half-valid answer. Valid
+// manifests are kept in the isolate for a few seconds (manifest-cache.ts).
+import { MANIFEST_TTL_SECONDS, manifestSchema, r2Keys, versionSchema } from '../contract/index.ts';
 import { HttpError } from './errors.ts';
+import { type Cached, ManifestCache, type ParseManifest } from './manifest-cache.ts';
 
-const VERSION = manifestSchema.shape.version;
+export { MANIFEST_TTL_SECONDS };
 
-export interface StoredManifest {
-  manifest: Manifest;
-  /** The R2 object's entity tag (quoted). */
-  etag: string;
-}
+/**
+ * The promoted manifest and the version manifests the routes read, shared by all requests of an
+ * isolate: answered from memory for MANIFEST_TTL_SECONDS, then asked of R2 again (conditionally).
+ */
+export const manifests = new ManifestCache({ ttlMs: MANIFEST_TTL_SECONDS * 1000, maxEntries: 128 });
 
-async function readManifestObject(bucket: R2Bucket, key: string): Promise<StoredManifest | null> {
-  const obj = await bucket.get(key);
-  if (!obj) return null;
+export type StoredManifest = Cached;
+
+const parseManifest: ParseManifest = (text, key) => {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await obj.text());
+    parsed = JSON.parse(text);
   } catch {
     throw new HttpError(503, 'corrupt_manifest', `${key} in the model store is not valid JSON`);
   }
@@ -29,12 +31,17 @@ async function readManifestObject(bucket: R2Bucket, key: string): Promise<Stored
       `${key} in the model store does not follow the contract (${where})`,
     );
   }
-  return { manifest: result.data, etag: obj.httpEtag };
+  return result.data;
+};
+
+export interface ReadOptions {
+  /** Ask R2 now (a client's no-cache), however fresh the copy in memory. */
+  revalidate?: boolean;
 }
 
 /** The promoted model's manifest (latest.json). */
-export async function readLatest(bucket: R2Bucket): Promise<StoredManifest> {
-  const latest = await readManifestObject(bucket, r2Keys.latest);
+export async function readLatest(bucket: R2Bucket, opts: ReadOptions = {}): Promise<StoredManifest> {
+  const latest = await manifests.get(bucket, r2Keys.latest, parseManifest, opts);
   if (!latest) throw new HttpError(404, 'no_model', 'No model has been published yet.');
   return latest;
 }
@@ -44,12 +51,17 @@ export const unknownVersion = (version: string): HttpError =>
   new HttpError(404, 'unknown_version', `There is no model version '${version.slice(0, 64)}'.`);
 
 /** A version's manifest; unknown or malformed version names are simply not found. */
-export async function readVersion(bucket: R2Bucket, version: string): Promise<StoredManifest> {
-  if (!VERSION.safeParse(version).success) throw unknownVersion(version);
-  const stored = await readManifestObject(bucket, r2Keys.manifest(version));
+export async function readVersion(
+  bucket: R2Bucket,
+  version: string,
+  opts: ReadOptions = {},
+): Promise<StoredManifest> {
+  if (!versionSchema.safeParse(version).success) throw unknownVersion(version);
+  const key = r2Keys.manifest(version);
+  const stored = await manifests.get(bucket, key, parseManifest, opts);
   if (!stored) throw unknownVersion(version);
   if (stored.manifest.version !== version) {
-    throw new HttpError(503, 'corrupt_manifest', `${r2Keys.manifest(version)} names another version`);
+    throw new HttpError(503, 'corrupt_manifest', `${key} names another version`);
   }
   return stored;
 }
@@ -62,7 +74,7 @@ export async function listVersions(bucket: R2Bucket): Promise<string[]> {
     const page = await bucket.list({ prefix: r2Keys.versionPrefix, delimiter: '/', cursor });
     for (const p of page.delimitedPrefixes) {
       const v = p.slice(r2Keys.versionPrefix.length, -1);
-      if (VERSION.safeParse(v).success) versions.push(v);
+      if (versionSchema.safeParse(v).success) versions.push(v);
     }
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);

@@ -10,8 +10,13 @@ import { gate } from '../train/gate/gate.ts';
 import { sha256 } from '../train/hash.ts';
 import type { ObjectStore } from './store.ts';
 
+const CONTENT_TYPES: Record<string, string> = {
+  json: 'application/json',
+  png: 'image/png',
+  svg: 'image/svg+xml',
+};
 const contentType = (path: string) =>
-  path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+  CONTENT_TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 
 export type PublishStep =
   | { kind: 'file'; key: string }
@@ -69,7 +74,8 @@ export async function publishModel(store: ObjectStore, dir: string, opts: Publis
   if (!verified.ok) throw new Error(`${dir}: not a valid export: ${verified.problems.join('; ')}`);
   const manifest = verified.manifest;
   if (opts.promote) await gateAgainstLatest(store, manifest, opts, log);
-  // model.json after the shards it points at; the manifest after every file it lists.
+  // model.json after the shards it points at (the sample grid and loss chart with the shards); the
+  // manifest after every file it lists.
   const ordered = [...manifest.files].sort(
     (a, b) => Number(a.path === 'model.json') - Number(b.path === 'model.json'),
   );

@@ -1,6 +1,14 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { manifestSchema, type VersionList, versionListSchema, versionSchema } from '../../contract/index.ts';
+import {
+  manifestSchema,
+  SAMPLES_FILE,
+  type VersionList,
+  type VersionSummary,
+  versionListSchema,
+  versionSchema,
+} from '../../contract/index.ts';
+import { mapBounded } from '../bounded.ts';
 import type { AppEnv } from '../env.ts';
 import { HttpError } from '../errors.ts';
 import { apiError, internalError, jsonBody } from '../openapi.ts';
@@ -51,31 +59,44 @@ async function tryRead(read: () => Promise<StoredManifest>): Promise<StoredManif
   }
 }
 
+/** Manifests of a page read at once, at most this many at a time (a Worker's open-connection limit). */
+const CONCURRENT_READS = 6;
+
+/** The history entry of a version: what a list of published models shows without more requests. */
+function summary(stored: StoredManifest, promoted: string | undefined): VersionSummary {
+  const m = stored.manifest;
+  return {
+    version: m.version,
+    createdAt: m.createdAt,
+    preset: m.preset,
+    quantization: m.quantization,
+    schema: m.schema,
+    steps: m.training.steps,
+    backend: m.training.backend,
+    bytes: m.files.reduce((sum, f) => sum + f.bytes, 0),
+    metrics: m.metrics,
+    samplesPath: m.files.some((f) => f.path === SAMPLES_FILE)
+      ? `/v1/models/${m.version}/${SAMPLES_FILE}`
+      : null,
+    promoted: m.version === promoted,
+  };
+}
+
 export const models = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const all = await listVersions(c.env.MODELS);
+    const [all, latest] = await Promise.all([
+      listVersions(c.env.MODELS),
+      tryRead(() => readLatest(c.env.MODELS)),
+    ]);
     const older = cursor ? all.filter((v) => v < cursor) : all;
-    const promoted = (await tryRead(() => readLatest(c.env.MODELS)))?.manifest.version;
     const page = older.slice(0, limit);
-    const versions: VersionList['versions'] = [];
-    for (const version of page) {
-      // A folder without a valid manifest is a publish in progress (or a broken one): not listed.
-      const stored = await tryRead(() => readVersion(c.env.MODELS, version));
-      if (!stored) continue;
-      const m = stored.manifest;
-      versions.push({
-        version,
-        createdAt: m.createdAt,
-        preset: m.preset,
-        quantization: m.quantization,
-        bytes: m.files.reduce((sum, f) => sum + f.bytes, 0),
-        metrics: m.metrics,
-        promoted: version === promoted,
-      });
-    }
+    const stored = await mapBounded(page, CONCURRENT_READS, (version) =>
+      tryRead(() => readVersion(c.env.MODELS, version)),
+    );
     const body: VersionList = {
-      versions,
+      // A folder without a valid manifest is a publish in progress (or a broken one): not listed.
+      versions: stored.flatMap((s) => (s ? [summary(s, latest?.manifest.version)] : [])),
       cursor: older.length > page.length ? page[page.length - 1] : null,
     };
     return c.json(body, 200);

@@ -18,6 +18,12 @@ beforeAll(async () => {
 });
 
 const bytesOf = async (res: Response) => new Uint8Array(await res.arrayBuffer());
+const TYPES: Record<string, string> = {
+  json: 'application/json; charset=utf-8',
+  bin: 'application/octet-stream',
+  png: 'image/png',
+  svg: 'image/svg+xml',
+};
 
 describe('files', () => {
   it('serves each file of the manifest byte for byte, immutable, with its size and type', async () => {
@@ -30,9 +36,8 @@ describe('files', () => {
       expect(res.headers.get('Content-Length')).toBe(String(f.bytes));
       expect(res.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable');
       expect(res.headers.get('Accept-Ranges')).toBe('bytes');
-      expect(res.headers.get('Content-Type')).toBe(
-        f.path.endsWith('.json') ? 'application/json; charset=utf-8' : 'application/octet-stream',
-      );
+      expect(res.headers.get('Content-Type')).toBe(TYPES[f.path.split('.').pop()!]);
+      expect(res.headers.get('ETag')).toBe(`"${f.sha256}"`);
       expect(res.headers.get('Cross-Origin-Resource-Policy')).toBe('cross-origin');
       expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
       expect(res.headers.get('Access-Control-Expose-Headers')).toContain('Content-Range');
@@ -41,6 +46,30 @@ describe('files', () => {
     const again = await get(url(shard.path));
     expect(await bytesOf(again)).toEqual(shard.bytes);
     expect(again.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('the sample grid and the loss chart are served as images; the SVG cannot run scripts', async () => {
+    expect(m.files.map((f) => f.path)).toEqual(expect.arrayContaining(['samples.png', 'losses.svg']));
+    const svg = await get(url('losses.svg'));
+    expect(svg.headers.get('Content-Security-Policy')).toContain('sandbox');
+    expect(svg.headers.get('Content-Security-Policy')).toContain("default-src 'none'");
+    expect(await svg.text()).toMatch(/^<svg /);
+    const png = await get(url('samples.png'));
+    expect((await bytesOf(png)).subarray(1, 4)).toEqual(new TextEncoder().encode('PNG'));
+    expect(png.headers.get('Content-Security-Policy')).toBeNull();
+  });
+
+  it('a version manifest rewritten in place (schema 1 → 2, same version) lists its new files at once', async () => {
+    const version = '20261128T000000Z-0000aaaa';
+    const old = await publishVersion(version, { schema: 1 });
+    expect(old.files.map((f) => f.path)).not.toContain('samples.png');
+    const before = await get(`/v1/models/${version}/samples.png`);
+    expect(before.status).toBe(404);
+    expect((await errorOf(before)).code).toBe('unknown_file');
+    await publishVersion(version, { schema: 2 });
+    const after = await get(`/v1/models/${version}/samples.png`);
+    expect(after.status).toBe(200);
+    expect(await bytesOf(after)).toEqual(modelFiles().get('samples.png'));
   });
 
   it('ETag + If-None-Match → 304 without a body', async () => {

@@ -1,14 +1,30 @@
 // Runs in Node before the worker tests: builds the page the worker serves, starts a stand-in for
 // GitHub's API on loopback (it records what it receives), and hands the tests the shipped model's
-// real files to put in the local R2.
+// real files to put in the local R2, as a schema 2 export (a copy upgraded by `npm run export --
+// --upgrade` while the shipped one is schema 1; the tests derive schema 1 manifests from it).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 export const MODEL_DIR = 'train/pretrained';
+
+/** The shipped model as a schema 2 folder: itself, or an upgraded copy (removed by `cleanup`). */
+function schema2Model(): { dir: string; cleanup: () => void } {
+  const schema = (JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')) as { schema: number })
+    .schema;
+  if (schema === 2) return { dir: MODEL_DIR, cleanup: () => {} };
+  const root = mkdtempSync(join(tmpdir(), 'edge-model-'));
+  const dir = join(root, 'model');
+  cpSync(MODEL_DIR, dir, { recursive: true });
+  execFileSync(process.execPath, ['--import', 'tsx', 'train/export/cli.ts', '--upgrade', dir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
 
 export interface ReceivedRequest {
   method: string;
@@ -66,12 +82,14 @@ export default async function setup(project: TestProject) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   project.provide('githubApi', `http://127.0.0.1:${port}`);
+  const model = schema2Model();
   project.provide(
     'modelFiles',
-    readdirSync(MODEL_DIR).map((path) => ({
+    readdirSync(model.dir).map((path) => ({
       path,
-      base64: readFileSync(join(MODEL_DIR, path)).toString('base64'),
+      base64: readFileSync(join(model.dir, path)).toString('base64'),
     })),
   );
+  model.cleanup();
   return () => new Promise<void>((resolve) => server.close(() => resolve()));
 }

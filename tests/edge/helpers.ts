@@ -1,8 +1,16 @@
-// Shared by the worker tests: the shipped model's real files, laid out in local R2 as the
-// publisher lays them out.
+// Shared by the worker tests: the shipped model's real files (a schema 2 export, global-setup.ts),
+// laid out in local R2 as the publisher lays them out, under either manifest schema.
 import { env, SELF } from 'cloudflare:test';
 import { inject } from 'vitest';
-import { type Manifest, manifestSchema, r2Keys } from '../../contract/index.ts';
+import {
+  type Manifest,
+  type ManifestV1,
+  type ManifestV2,
+  manifestV2Schema,
+  r2Keys,
+  runtimeFiles,
+} from '../../contract/index.ts';
+import { manifests } from '../../edge/store.ts';
 
 export const BASE = 'https://gan.example';
 
@@ -17,14 +25,38 @@ export function modelFiles(): Map<string, Uint8Array> {
   return files;
 }
 
-export function shippedManifest(): Manifest {
-  return manifestSchema.parse(JSON.parse(new TextDecoder().decode(modelFiles().get('manifest.json'))));
+export function shippedManifest(): ManifestV2 {
+  return manifestV2Schema.parse(JSON.parse(new TextDecoder().decode(modelFiles().get('manifest.json'))));
 }
 
-/** Puts a version's files and manifest into R2 (optionally under another version name). */
-export async function publishVersion(version?: string, opts: { promote?: boolean } = {}): Promise<Manifest> {
+/** The same model as an exporter before schema 2 described it. */
+export function asSchema1(m: ManifestV2): ManifestV1 {
+  const { height, width, channels, range } = m.output;
+  return {
+    schema: 1,
+    name: m.name,
+    version: m.version,
+    createdAt: m.createdAt,
+    preset: m.preset,
+    latentDim: m.latentDim,
+    classes: m.classes,
+    output: { height, width, channels, range },
+    quantization: m.quantization,
+    files: runtimeFiles(m),
+    metrics: m.metrics,
+    training: m.training,
+  };
+}
+
+/** Puts a version's files and manifest into R2 (optionally under another version name or schema 1). */
+export async function publishVersion(
+  version?: string,
+  opts: { promote?: boolean; schema?: 1 | 2 } = {},
+): Promise<Manifest> {
   const files = modelFiles();
-  const manifest = { ...shippedManifest(), ...(version ? { version } : {}) };
+  const shipped = shippedManifest();
+  const described = opts.schema === 1 ? asSchema1(shipped) : shipped;
+  const manifest: Manifest = { ...described, ...(version ? { version } : {}) };
   for (const f of manifest.files)
     await env.MODELS.put(r2Keys.file(manifest.version, f.path), files.get(f.path)!);
   const json = JSON.stringify(manifest);
@@ -33,7 +65,9 @@ export async function publishVersion(version?: string, opts: { promote?: boolean
   return manifest;
 }
 
+/** Empties the bucket and the worker's copies of what it held. */
 export async function clearBucket(): Promise<void> {
+  manifests.reset();
   let cursor: string | undefined;
   do {
     const page = await env.MODELS.list({ cursor });

@@ -1,10 +1,26 @@
 // /v1/model, /v1/models, /v1/models/:version, /healthz, the page's headers, and error shapes.
-import { env } from 'cloudflare:test';
+import { createExecutionContext, env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { manifestSchema, r2Keys, SECURITY_HEADERS, versionListSchema } from '../../contract/index.ts';
-import { clearBucket, errorOf, get, publishVersion, shippedManifest } from './helpers.ts';
+import {
+  type Manifest,
+  manifestSchema,
+  r2Keys,
+  SECURITY_HEADERS,
+  versionListSchema,
+} from '../../contract/index.ts';
+import worker from '../../edge/index.ts';
+import { MANIFEST_TTL_SECONDS } from '../../edge/store.ts';
+import { BASE, clearBucket, errorOf, get, modelFiles, publishVersion, shippedManifest } from './helpers.ts';
 
 beforeEach(clearBucket);
+
+const servedVersion = async (init?: RequestInit) => {
+  const res = await get('/v1/model', init);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as Manifest).version;
+};
+const promote = (m: Manifest) => env.MODELS.put(r2Keys.latest, JSON.stringify(m));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('GET /v1/model', () => {
   it('before any publish: 404 no_model as JSON the page can show', async () => {
@@ -29,6 +45,44 @@ describe('GET /v1/model', () => {
     expect(weak.status).toBe(304);
     const other = await get('/v1/model', { headers: { 'If-None-Match': '"something-else"' } });
     expect(other.status).toBe(200);
+  });
+
+  it('serves schema 1 and schema 2 manifests as they are stored', async () => {
+    for (const schema of [1, 2] as const) {
+      const published = await publishVersion(undefined, { promote: true, schema });
+      const res = await get('/v1/model', { headers: { 'Cache-Control': 'no-cache' } });
+      expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
+      expect(manifestSchema.parse(await res.json())).toEqual(published);
+    }
+  });
+
+  it(`a promotion or rollback reaches clients within ${MANIFEST_TTL_SECONDS} s, at once with no-cache`, {
+    timeout: 30_000,
+  }, async () => {
+    const a = await publishVersion(undefined, { promote: true });
+    expect(await servedVersion()).toBe(a.version);
+    const b = await publishVersion('20991231T235959Z-0000000b', { promote: true });
+    const promotedAt = Date.now();
+    // The worker answers from its copy until that is older than the stated time...
+    expect(await servedVersion()).toBe(a.version);
+    let seen = a.version;
+    while (seen !== b.version && Date.now() - promotedAt < (MANIFEST_TTL_SECONDS + 5) * 1000) {
+      await sleep(100);
+      seen = await servedVersion();
+    }
+    // ...then asks R2 (conditionally) and serves the new one.
+    expect(seen).toBe(b.version);
+    expect(Date.now() - promotedAt).toBeLessThanOrEqual(MANIFEST_TTL_SECONDS * 1000 + 500);
+    // A rollback (or promotion) is seen at once by a request that asks caches to revalidate (a
+    // reload, the page's fetch), and by everyone after it.
+    await promote(a);
+    expect(await servedVersion({ headers: { 'Cache-Control': 'no-cache' } })).toBe(a.version);
+    expect(await servedVersion()).toBe(a.version);
+    await promote(b);
+    expect(await servedVersion({ headers: { 'Cache-Control': 'max-age=0' } })).toBe(b.version);
+    await promote(a);
+    expect(await servedVersion({ headers: { Pragma: 'no-cache' } })).toBe(a.version);
+    expect(await servedVersion()).toBe(a.version);
   });
 
   it('a corrupt latest.json is a 503 with a code, not a crash', async () => {
@@ -66,6 +120,65 @@ describe('GET /v1/models', () => {
     expect(seen).toEqual([...versions].reverse());
     const one = versionListSchema.parse(await (await get('/v1/models')).json());
     expect(one.versions[0].bytes).toBe(shippedManifest().files.reduce((s, f) => s + f.bytes, 0));
+  });
+
+  it('carries what a history panel shows: date, preset, steps, backend, scores, the sample grid', async () => {
+    const m = shippedManifest();
+    await publishVersion(versions[1], { schema: 1 });
+    await publishVersion(versions[2], { promote: true });
+    const page = versionListSchema.parse(await (await get('/v1/models')).json());
+    expect(page.versions).toEqual([
+      {
+        version: versions[2],
+        createdAt: m.createdAt,
+        preset: m.preset,
+        quantization: m.quantization,
+        schema: 2,
+        steps: m.training.steps,
+        backend: m.training.backend,
+        bytes: m.files.reduce((s, f) => s + f.bytes, 0),
+        metrics: m.metrics,
+        samplesPath: `/v1/models/${versions[2]}/samples.png`,
+        promoted: true,
+      },
+      expect.objectContaining({ version: versions[1], schema: 1, samplesPath: null, promoted: false }),
+    ]);
+    // The path serves the evaluation's sample grid.
+    const png = await get(page.versions[0].samplesPath!);
+    expect(png.status).toBe(200);
+    expect(png.headers.get('Content-Type')).toBe('image/png');
+    expect(new Uint8Array(await png.arrayBuffer())).toEqual(modelFiles().get('samples.png'));
+  });
+
+  it('reads the manifests of a page concurrently, at most 6 at a time', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => `20261201T${String(i).padStart(6, '0')}Z-0000abcd`);
+    for (const v of many)
+      await env.MODELS.put(r2Keys.manifest(v), JSON.stringify({ ...shippedManifest(), version: v }));
+    // The store as the worker sees it, counting manifest reads in flight (R2 answers take a while).
+    let inFlight = 0;
+    let most = 0;
+    const bucket = {
+      list: (o: R2ListOptions) => env.MODELS.list(o),
+      head: (k: string) => env.MODELS.head(k),
+      get: async (k: string, o?: R2GetOptions) => {
+        most = Math.max(most, ++inFlight);
+        await sleep(20);
+        try {
+          return await env.MODELS.get(k, o);
+        } finally {
+          inFlight--;
+        }
+      },
+    } as unknown as R2Bucket;
+    const res = await worker.fetch(
+      new Request(`${BASE}/v1/models?limit=40`),
+      { ...env, MODELS: bucket },
+      createExecutionContext(),
+    );
+    const page = versionListSchema.parse(await res.json());
+    expect(page.versions.map((v) => v.version)).toEqual([...many].reverse());
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(6);
   });
 
   it('bad query parameters are a 400 naming them', async () => {

@@ -12,6 +12,7 @@ import { OPENAPI_PATH } from '../../edge/openapi.ts';
 import { BASE, errorOf, publishVersion, shippedManifest } from './helpers.ts';
 
 interface Operation {
+  description?: string;
   responses: Record<string, unknown>;
 }
 interface Doc {
@@ -113,6 +114,26 @@ describe('/v1/openapi.json', () => {
     }
   });
 
+  it('documents both manifest schemas, schema 2 with how to call the model', () => {
+    const text = JSON.stringify(doc.paths['/v1/model'].get.responses['200']);
+    for (const field of [
+      '"inputs"',
+      '"distribution"',
+      '"encoding"',
+      '"layout"',
+      '"NHWC"',
+      '"pixels"',
+      '"card"',
+      '"perClassAccuracy"',
+    ]) {
+      expect(text, field).toContain(field);
+    }
+    // oneOf schema 1 | schema 2
+    expect(text).toContain('"schema":{"type":"number","enum":[1]}');
+    expect(text).toContain('"schema":{"type":"number","enum":[2]}');
+    expect(JSON.stringify(doc.paths['/v1/model'].get)).toContain('within 5 s');
+  });
+
   it('every route, through each of its outcomes', async () => {
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {}); // the 500s log their cause
     const downR2 = { MODELS: unavailable<R2Bucket>('R2') };
@@ -159,7 +180,12 @@ describe('/v1/openapi.json', () => {
 
     // A corrupt latest.json, last: the routes above need the promoted model.
     await env.MODELS.put(r2Keys.latest, '[]');
-    await expectStatus(call('/v1/model'), 503, 'corrupt_manifest');
+    // (no-cache: the worker's copy of the good one is still fresh)
+    await expectStatus(
+      call('/v1/model', { headers: { 'Cache-Control': 'no-cache' } }),
+      503,
+      'corrupt_manifest',
+    );
 
     // POST /v1/retrain (GitHub is stubbed: this file does not share the stand-in with retrain.test.ts)
     await expectStatus(retrain('{}', {}, { RETRAIN_TOKEN: undefined }), 503, 'retrain_disabled');

@@ -1,13 +1,16 @@
-// Export: standard TF.js layers models in three precisions, loaded by stock tf.loadLayersModel over
-// loopback HTTP (as a browser would), outputs compared, tampering detected.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Export: standard TF.js layers models in three precisions with a schema 2 manifest (inputs, output,
+// card, sample grid, loss chart), loaded by stock tf.loadLayersModel over loopback HTTP (as a browser
+// would), outputs compared, tampering detected; an older (schema 1) export upgraded in place.
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ManifestV1, manifestSchema, runtimeFiles } from '../../contract/index.ts';
 import { selectBackend } from '../../train/backend.ts';
 import { Batches, disposeBatch } from '../../train/batches.ts';
 import { loadMnist } from '../../train/data/mnist.ts';
@@ -15,15 +18,17 @@ import { exportGenerator, verifyExport } from '../../train/export/export.ts';
 import { createGan, type GanTrainer } from '../../train/gan.ts';
 import { getPreset } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
-import { usageTests } from './cli-usage.ts';
+import { runCli, usageTests } from './cli-usage.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'export-'));
+const upgradeRoot = mkdtempSync(join(tmpdir(), 'export-upgrade-'));
 const preset = getPreset('fast-cond');
 const metrics = {
   fid: 50,
   fidFloor: 1,
   inceptionScore: 5,
   classAccuracy: 0.5,
+  perClassAccuracy: [0.5, 0.6, 0.4, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
   precision: 0.5,
   recall: 0.5,
   classKL: 0.1,
@@ -38,6 +43,7 @@ const training = {
   commit: 'test',
   runUrl: '',
 };
+const LOSSES = '<svg xmlns="http://www.w3.org/2000/svg"><text>losses</text></svg>\n';
 let gan: GanTrainer;
 let server: Server;
 let base: string;
@@ -53,7 +59,13 @@ beforeAll(async () => {
     disposeBatch(b);
   }
   for (const q of ['float32', 'float16', 'uint8'] as const) {
-    exportGenerator(gan.generator, preset, join(root, q), { quantization: q, metrics, training });
+    exportGenerator(gan.generator, preset, join(root, q), {
+      quantization: q,
+      metrics,
+      training,
+      lossesSvg: q === 'uint8' ? LOSSES : undefined,
+      weightsKind: 'ema',
+    });
   }
   // A plain static file server on loopback.
   server = createServer((req, res) => {
@@ -70,6 +82,7 @@ beforeAll(async () => {
 afterAll(() => {
   server?.close();
   rmSync(root, { recursive: true, force: true });
+  rmSync(upgradeRoot, { recursive: true, force: true });
 });
 
 function outputs(model: { predict: (x: tf.Tensor[]) => tf.Tensor | tf.Tensor[] }): Float32Array {
@@ -93,6 +106,63 @@ const diffs = (a: Float32Array, b: Float32Array) => {
   return { max, mean: sum / a.length };
 };
 
+// First: the tests below tamper with the uint8 export this copies.
+describe('npm run export -- --upgrade', () => {
+  it('rewrites a schema 1 export as schema 2 in place: same weights and version, grid drawn by the model', () => {
+    const dir = join(upgradeRoot, 'old');
+    cpSync(join(root, 'uint8'), dir, { recursive: true });
+    const v = verifyExport(dir);
+    if (!v.ok || v.manifest.schema !== 2) throw new Error('expected a schema 2 export');
+    // The same folder as an exporter before schema 2 wrote it, with the files a shipped model keeps beside it.
+    const { inputs: _i, card: _c, ...rest } = v.manifest;
+    const old: ManifestV1 = {
+      ...rest,
+      schema: 1,
+      output: { height: 28, width: 28, channels: 1, range: [-1, 1] },
+      files: runtimeFiles(v.manifest),
+      metrics: { ...v.manifest.metrics },
+    };
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(old, null, 2));
+    rmSync(join(dir, 'samples.png'));
+    writeFileSync(join(dir, 'training.json'), JSON.stringify({ recipe: 'the test recipe, batch 16' }));
+    expect(manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))).schema).toBe(1);
+
+    const r = runCli('train/export/cli.ts', ['--upgrade', dir]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`upgraded ${old.version} in ${dir} to manifest schema 2`);
+    const up = verifyExport(dir);
+    if (!up.ok || up.manifest.schema !== 2) throw new Error(`not upgraded: ${JSON.stringify(up)}`);
+    expect(up.manifest.version).toBe(old.version);
+    expect(up.manifest.createdAt).toBe(old.createdAt);
+    expect(up.manifest.files.slice(0, 2)).toEqual(old.files);
+    expect(up.manifest.files.map((f) => f.path).slice(2)).toEqual(['samples.png', 'losses.svg']);
+    expect(up.manifest.card).toContain('Recipe: the test recipe, batch 16.');
+    expect(readdirSync(dir)).toContain('training.json'); // kept
+    // Drawn by the exported (uint8) model from the evaluation's seed: the exporter's grid, up to rounding.
+    const drawn = PNG.sync.read(readFileSync(join(dir, 'samples.png')));
+    const exported = PNG.sync.read(readFileSync(join(root, 'uint8', 'samples.png')));
+    expect([drawn.width, drawn.height]).toEqual([exported.width, exported.height]);
+    let off = 0;
+    for (let i = 0; i < drawn.data.length; i++) off += Math.abs(drawn.data[i] - exported.data[i]);
+    expect(off / drawn.data.length).toBeLessThan(2); // grey levels, on average
+
+    // Running it again changes nothing.
+    const text = readFileSync(join(dir, 'manifest.json'), 'utf8');
+    expect(runCli('train/export/cli.ts', ['--upgrade', dir]).status).toBe(0);
+    expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(text);
+
+    // A folder that does not match its manifest is refused, untouched.
+    const shard = join(dir, old.files[1].path);
+    const bytes = readFileSync(shard);
+    bytes[3] ^= 1;
+    writeFileSync(shard, bytes);
+    const refused = runCli('train/export/cli.ts', ['--upgrade', dir]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('not a valid export');
+    expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(text);
+  });
+});
+
 describe('export', () => {
   it('writes model.json, one content-addressed shard and a valid manifest; sizes follow the precision', () => {
     // Each folder is put in place whole (replaceDir): no temporary or set-aside folder stays behind.
@@ -111,6 +181,48 @@ describe('export', () => {
       expect(shard.bytes).toBe(params * perWeight);
       expect(v.manifest).toMatchObject({ preset: 'fast-cond', latentDim: 64, classes: 10, quantization: q });
     }
+  });
+
+  it('the manifest is schema 2: how to call the model, per-class accuracy, card, sample grid, loss chart', () => {
+    const v = verifyExport(join(root, 'uint8'));
+    if (!v.ok || v.manifest.schema !== 2) throw new Error('expected a schema 2 export');
+    const m = v.manifest;
+    expect(m.files.map((f) => f.path)).toEqual([
+      'model.json',
+      expect.stringMatching(/\.bin$/),
+      'samples.png',
+      'losses.svg',
+    ]);
+    expect(readFileSync(join(root, 'uint8', 'losses.svg'), 'utf8')).toBe(LOSSES);
+    // Only a run with a loss chart lists one.
+    const f32 = verifyExport(join(root, 'float32'));
+    expect(f32.ok && f32.manifest.files.map((f) => f.path)).not.toContain('losses.svg');
+    // The inputs are the model's own, in predict()'s order.
+    expect(m.inputs.map((i) => i.name)).toEqual(gan.generator.inputNames);
+    expect(m.inputs).toEqual([
+      { name: 'noise', shape: [null, 64], dtype: 'float32', distribution: 'normal(0,1)' },
+      { name: 'label', shape: [null, 1], dtype: 'float32', encoding: 'class index 0-9' },
+    ]);
+    expect(m.output).toMatchObject({ shape: [null, 28, 28, 1], layout: 'NHWC', range: [-1, 1] });
+    expect(m.metrics.perClassAccuracy).toEqual(metrics.perClassAccuracy);
+    expect(m.card).toContain('20 steps at batch 16');
+    expect(m.card).toContain('moving average');
+    expect(m.card).toContain('worst: digit 2, 40.0 %');
+    // The sample grid: one row of 8 digits per class (28 px + 2 px gap, drawn at 2x).
+    const png = PNG.sync.read(readFileSync(join(root, 'uint8', 'samples.png')));
+    expect([png.width, png.height]).toEqual([(8 * 30 + 2) * 2, (10 * 30 + 2) * 2]);
+  });
+
+  it('a conditional model without per-class accuracy is refused (schema 2 states it)', () => {
+    const { perClassAccuracy: _, ...without } = metrics;
+    expect(() =>
+      exportGenerator(gan.generator, preset, join(root, 'refused'), {
+        quantization: 'uint8',
+        metrics: without,
+        training,
+      }),
+    ).toThrow(/per-class accuracy/);
+    expect(existsSync(join(root, 'refused'))).toBe(false);
   });
 
   it('stock tf.loadLayersModel loads every precision over HTTP; outputs stay close to float32', async () => {
@@ -164,9 +276,12 @@ usageTests('train/export/cli.ts', {
     'default: "uint8"',
     '--report <file>',
     '--no-ema',
+    '--upgrade <dir>',
   ],
   errors: [
-    [['--model', 'run'], "required option '--out <dir>' not specified"],
+    [['--model', 'run'], '--model <dir> and --out <dir> are required (or --upgrade <dir>)'],
+    [[], '--model <dir> and --out <dir> are required (or --upgrade <dir>)'],
+    [['--upgrade', 'x', '--out', 'o'], 'give it without --model and --out'],
     [
       ['--model', 'run', '--out', 'o', '--quantize', 'int4'],
       "argument 'int4' is invalid. Allowed choices are uint8, float16, float32.",

@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Manifest, manifestSchema } from '../../contract/index.ts';
+import { type Manifest, manifestSchema, versionListSchema } from '../../contract/index.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { sha256 } from '../../train/hash.ts';
@@ -31,10 +31,14 @@ describe('npm run publish --target local', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    const shard = shipped.files.find((f) => f.path.endsWith('.bin'))!;
+    // Every file but model.json first (the shard, and in schema 2 the sample grid and loss chart).
+    const before = shipped.files.filter((f) => f.path !== 'model.json');
     expect(lines.slice(1)).toEqual([
       'no promoted model yet: nothing to compare with',
-      `uploaded models/${shipped.version}/${shard.path} (${shard.bytes.toLocaleString('en-US')} bytes, sha256 ok)`,
+      ...before.map(
+        (f) =>
+          `uploaded models/${shipped.version}/${f.path} (${f.bytes.toLocaleString('en-US')} bytes, sha256 ok)`,
+      ),
       expect.stringMatching(new RegExp(`^uploaded models/${shipped.version}/model.json \\(`)),
       `uploaded models/${shipped.version}/manifest.json`,
       `promoted ${shipped.version} (latest.json)`,
@@ -164,6 +168,47 @@ describe('npm run publish --target local', () => {
       expect(keys.some((k) => k.startsWith('models/20990101T000000Z-0000beef/'))).toBe(true);
     } finally {
       await after.close();
+    }
+  });
+});
+
+describe('a schema 2 export', () => {
+  it('published (after npm run export -- --upgrade when the shipped one is older), served with its sample grid and loss chart', async () => {
+    const dir = join(root, 'schema2');
+    cpSync(MODEL, dir, { recursive: true });
+    if (shipped.schema === 1) expect(runCli('train/export/cli.ts', ['--upgrade', dir]).status).toBe(0);
+    const r = publish('--model', dir, '--promote', '--persist-to', persist);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`uploaded models/${shipped.version}/samples.png`);
+    worker = await startLocalWorker({ persistDir: persist });
+    try {
+      const m = manifestSchema.parse(await (await fetch(`${worker.url}/v1/model`)).json());
+      if (m.schema !== 2) throw new Error(`schema ${m.schema} served`);
+      expect(m.version).toBe(shipped.version);
+      expect(m.inputs.map((i) => i.name)).toEqual(['noise', 'label']);
+      expect(m.card.length).toBeGreaterThan(100);
+      const types: Record<string, string> = {
+        'model.json': 'application/json; charset=utf-8',
+        'samples.png': 'image/png',
+        'losses.svg': 'image/svg+xml',
+      };
+      for (const f of m.files) {
+        const file = await fetch(`${worker.url}/v1/models/${m.version}/${f.path}`);
+        expect(file.status, f.path).toBe(200);
+        expect(file.headers.get('Content-Type'), f.path).toBe(types[f.path] ?? 'application/octet-stream');
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        expect(sha256(bytes), f.path).toBe(f.sha256);
+      }
+      const list = versionListSchema.parse(await (await fetch(`${worker.url}/v1/models`)).json());
+      const entry = list.versions.find((v) => v.version === m.version);
+      expect(entry).toMatchObject({
+        schema: 2,
+        samplesPath: `/v1/models/${m.version}/samples.png`,
+        promoted: true,
+      });
+    } finally {
+      await worker.stop();
+      worker = undefined;
     }
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Manifest, manifestSchema } from '../../contract/index.ts';
+import {
+  type Manifest,
+  type ManifestV2,
+  MODEL_OUTPUT,
+  manifestSchema,
+  modelInputs,
+  runtimeFiles,
+} from '../../contract/index.ts';
 
 const sha = 'a'.repeat(64);
 const valid: Manifest = {
@@ -37,7 +44,7 @@ const valid: Manifest = {
   },
 };
 
-describe('manifest contract', () => {
+describe('manifest contract, schema 1 (still read everywhere)', () => {
   it('accepts the design’s manifest', () => {
     expect(manifestSchema.parse(valid)).toEqual(valid);
   });
@@ -54,5 +61,67 @@ describe('manifest contract', () => {
     ['an accuracy above 1', { metrics: { ...valid.metrics, classAccuracy: 1.2 } }],
   ])('rejects %s', (_, change) => {
     expect(manifestSchema.safeParse({ ...valid, ...change }).success).toBe(false);
+  });
+});
+
+const perClass = [0.99, 1, 0.98, 0.97, 0.99, 0.99, 1, 0.98, 0.97, 0.96];
+const v2: ManifestV2 = {
+  ...valid,
+  schema: 2,
+  output: MODEL_OUTPUT,
+  files: [
+    ...valid.files,
+    { path: 'samples.png', bytes: 4321, sha256: sha },
+    { path: 'losses.svg', bytes: 99, sha256: sha },
+  ],
+  inputs: modelInputs(64, 10),
+  metrics: { ...valid.metrics, perClassAccuracy: perClass },
+  card: 'A conditional GAN generator of MNIST digits.',
+};
+
+describe('manifest contract, schema 2 (self-describing)', () => {
+  it('accepts the design’s manifest: inputs in predict() order, output, card, per-class accuracy', () => {
+    expect(manifestSchema.parse(v2)).toEqual(v2);
+    expect(v2.inputs).toEqual([
+      { name: 'noise', shape: [null, 64], dtype: 'float32', distribution: 'normal(0,1)' },
+      { name: 'label', shape: [null, 1], dtype: 'float32', encoding: 'class index 0-9' },
+    ]);
+    expect(v2.output).toMatchObject({ shape: [null, 28, 28, 1], layout: 'NHWC', range: [-1, 1] });
+    // An unconditional model: the noise alone, no per-class accuracy.
+    const unconditional = {
+      ...v2,
+      preset: 'fast',
+      classes: 0,
+      inputs: modelInputs(64, 0),
+      metrics: { ...v2.metrics, classAccuracy: null, perClassAccuracy: null },
+    };
+    expect(manifestSchema.safeParse(unconditional).success).toBe(true);
+    // Without losses.svg (a run that had none), or any documentation file: not needed to run it.
+    expect(manifestSchema.safeParse({ ...v2, files: v2.files.slice(0, 3) }).success).toBe(true);
+    expect(manifestSchema.safeParse({ ...v2, files: v2.files.slice(0, 2) }).success).toBe(true);
+  });
+
+  it('the runtime needs model.json and its shards, not the documentation files', () => {
+    expect(runtimeFiles(v2).map((f) => f.path)).toEqual(['model.json', 'ab12cd34ef56.bin']);
+    expect(runtimeFiles(valid)).toEqual(valid.files);
+  });
+
+  it.each([
+    ['no card', { card: '' }],
+    ['no inputs', { inputs: [] }],
+    ['inputs in the wrong order', { inputs: [...modelInputs(64, 10)].reverse() }],
+    ['a noise size other than latentDim', { inputs: modelInputs(100, 10) }],
+    ['a conditional model without its label', { inputs: modelInputs(64, 0) }],
+    [
+      'an input with neither distribution nor encoding',
+      { inputs: [{ name: 'noise', shape: [null, 64], dtype: 'float32' }] },
+    ],
+    ['per-class accuracy missing', { metrics: { ...valid.metrics } }],
+    ['per-class accuracy of the wrong length', { metrics: { ...valid.metrics, perClassAccuracy: [1, 1] } }],
+    ['another layout', { output: { ...MODEL_OUTPUT, layout: 'NCHW' } }],
+    ['schema 1 with schema 2 fields', { schema: 1 }],
+    ['an unknown schema', { schema: 3 }],
+  ])('rejects %s', (_, change) => {
+    expect(manifestSchema.safeParse({ ...v2, ...change }).success).toBe(false);
   });
 });

@@ -1,42 +1,73 @@
 // npm run export -- --model RUN_DIR --out DIR [--quantize uint8|float16|float32] [--report report.json] [--samples 10000]
-// Exports a run's generator as a TF.js layers model with the contract's manifest. The manifest's
-// metrics come from --report (an `npm run evaluate --json` file) or from a fresh evaluation.
+// npm run export -- --upgrade EXPORT_DIR [--report report.json]
+// Exports a run's generator as a TF.js layers model with the contract's (schema 2) manifest. The
+// manifest's metrics come from --report (an `npm run evaluate --json` file) or from a fresh
+// evaluation. --upgrade rewrites an existing export's manifest as schema 2 in place, without its run.
 import { readFileSync } from 'node:fs';
-import { metricsSchema, QUANTIZATIONS, type Quantization } from '../../contract/index.ts';
+import { type Metrics, metricsSchema, QUANTIZATIONS, type Quantization } from '../../contract/index.ts';
 import { selectBackend } from '../backend.ts';
-import { choice, command, integer, parse, run } from '../command.ts';
+import { choice, command, integer, parse, run, UsageError } from '../command.ts';
 import { exportRun } from './finish.ts';
+import { upgradeExport } from './upgrade.ts';
 
 const program = command(
   'npm run export --',
-  "Export a run's generator as a TF.js layers model with its manifest (sizes, sha256, metrics).",
+  "Export a run's generator as a TF.js layers model with its manifest (sizes, sha256, metrics, how to call it).",
 )
-  .requiredOption('--model <dir>', 'the run folder (required)')
-  .requiredOption('--out <dir>', 'the folder to write, replaced atomically (required)')
+  .option('--model <dir>', 'the run folder (required unless --upgrade)')
+  .option('--out <dir>', 'the folder to write, replaced atomically (required unless --upgrade)')
   .addOption(choice('--quantize <type>', 'weight precision', QUANTIZATIONS).default('uint8'))
   .option(
     '--report <file>',
-    'take the metrics from this `npm run evaluate --json` report (default: evaluate now)',
+    'take the metrics from this `npm run evaluate --json` report (default: evaluate now; with --upgrade: keep the manifest’s)',
   )
   .option('--samples <n>', 'digits to generate when evaluating now', integer('--samples', 100), 10_000)
-  .option('--no-ema', "export the run's raw G, not its moving average");
+  .option('--no-ema', "export the run's raw G, not its moving average")
+  .option(
+    '--upgrade <dir>',
+    "rewrite an exported folder's manifest as schema 2 in place (sample grid drawn by the model; losses.svg and training.json beside it)",
+  );
 
 interface ExportOptions {
-  model: string;
-  out: string;
+  model?: string;
+  out?: string;
   quantize: Quantization;
   report?: string;
   samples: number;
   ema: boolean;
+  upgrade?: string;
+}
+
+const readReport = (file: string): Metrics =>
+  metricsSchema.parse((JSON.parse(readFileSync(file, 'utf8')) as { metrics: unknown }).metrics);
+
+/** What was asked: an export of a run, or an upgrade in place (never both). */
+function task(o: ExportOptions): { upgrade: string } | { model: string; out: string } {
+  if (o.upgrade !== undefined) {
+    if (o.model !== undefined || o.out !== undefined)
+      throw new UsageError(
+        '--upgrade works on an exported folder in place: give it without --model and --out',
+      );
+    return { upgrade: o.upgrade };
+  }
+  if (o.model === undefined || o.out === undefined)
+    throw new UsageError('--model <dir> and --out <dir> are required (or --upgrade <dir>)');
+  return { model: o.model, out: o.out };
 }
 
 run(async () => {
   const o = parse<ExportOptions>(program);
+  const t = task(o);
   await selectBackend('auto', false, () => {});
-  const metrics = o.report
-    ? metricsSchema.parse((JSON.parse(readFileSync(o.report, 'utf8')) as { metrics: unknown }).metrics)
-    : undefined;
-  const manifest = await exportRun(o.model, o.out, {
+  const metrics = o.report ? readReport(o.report) : undefined;
+  if ('upgrade' in t) {
+    const manifest = await upgradeExport(t.upgrade, { metrics, log: (l) => console.error(l) });
+    console.log(
+      `upgraded ${manifest.version} in ${t.upgrade} to manifest schema ${manifest.schema} (${manifest.files.map((f) => f.path).join(', ')})`,
+    );
+    return;
+  }
+  const manifest = await exportRun(t.model, t.out, {
     quantization: o.quantize,
     metrics,
     samples: o.samples,
@@ -45,6 +76,6 @@ run(async () => {
   });
   const bytes = manifest.files.reduce((a, f) => a + f.bytes, 0);
   console.log(
-    `exported ${manifest.version} (${manifest.preset}, ${o.quantize}, ${bytes.toLocaleString()} bytes) to ${o.out}`,
+    `exported ${manifest.version} (${manifest.preset}, ${o.quantize}, ${bytes.toLocaleString()} bytes) to ${t.out}`,
   );
 });

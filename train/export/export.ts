@@ -1,24 +1,118 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { type Manifest, type Metrics, manifestSchema } from '../../contract/index.ts';
+import {
+  LOSSES_FILE,
+  type Manifest,
+  type ManifestV2,
+  type Metrics,
+  MODEL_OUTPUT,
+  type ModelFile,
+  manifestSchema,
+  manifestV2Schema,
+  modelInputs,
+  SAMPLES_FILE,
+} from '../../contract/index.ts';
 import { errorMessage } from '../errors.ts';
 import { replaceDir } from '../fs-atomic.ts';
 import { sha256 } from '../hash.ts';
 import type { Preset } from '../models/presets.ts';
+import { sampleGridPng } from '../samples.ts';
+import { modelCard } from './card.ts';
 import { type Quantization, type QuantizationSpec, quantize } from './quantize.ts';
 
 export interface ExportOptions {
   quantization: Quantization;
   metrics: Metrics;
   training: Manifest['training'];
+  /** The run's loss chart (losses.svg), published beside the weights when there is one. */
+  lossesSvg?: string;
+  /** For the card: which of the run's generators this is, and more to say about its training. */
+  weightsKind?: 'ema' | 'raw';
+  notes?: string[];
   /** For tests: a fixed clock. */
   now?: Date;
 }
 
+/** The seed of the sample grid (samples.png): the evaluation's seed. */
+export const SAMPLES_SEED = 1;
+
+/** A file of the export and its manifest entry. */
+export interface ExportFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+export const fileEntry = (f: ExportFile): ModelFile => ({
+  path: f.path,
+  bytes: f.bytes.length,
+  sha256: sha256(f.bytes),
+});
+
+/** The shared part of a schema 2 manifest's facts, from the model and how it was made. */
+export interface DescribeOptions {
+  preset: Preset;
+  /** The generator's input layer names, in predict()'s order. */
+  inputNames: readonly string[];
+  version: string;
+  createdAt: string;
+  quantization: Quantization;
+  /** model.json and the weight shards. */
+  weightFiles: ModelFile[];
+  samplesPng: Uint8Array;
+  lossesSvg?: string;
+  weights: number;
+  metrics: Metrics;
+  training: Manifest['training'];
+  weightsKind?: 'ema' | 'raw';
+  notes?: string[];
+}
+
+/** A schema 2 manifest (validated), with the documentation files it lists. */
+export function describeModel(d: DescribeOptions): { manifest: ManifestV2; docs: ExportFile[] } {
+  const docs: ExportFile[] = [{ path: SAMPLES_FILE, bytes: d.samplesPng }];
+  if (d.lossesSvg !== undefined)
+    docs.push({ path: LOSSES_FILE, bytes: new TextEncoder().encode(d.lossesSvg) });
+  // Schema 2 always states the per-class accuracy: null where the model has no classes.
+  const metrics = { ...d.metrics, perClassAccuracy: d.metrics.perClassAccuracy ?? null };
+  if (d.preset.classes > 0 && !metrics.perClassAccuracy) {
+    throw new Error(
+      'the metrics lack the per-class accuracy: evaluate the model (npm run evaluate -- --json) and pass that report',
+    );
+  }
+  const manifest = manifestV2Schema.parse({
+    schema: 2,
+    name: 'mnist-gan',
+    version: d.version,
+    createdAt: d.createdAt,
+    preset: d.preset.name,
+    latentDim: d.preset.latentDim,
+    classes: d.preset.classes,
+    output: MODEL_OUTPUT,
+    quantization: d.quantization,
+    files: [...d.weightFiles, ...docs.map(fileEntry)],
+    inputs: modelInputs(d.preset.latentDim, d.preset.classes, d.inputNames),
+    metrics,
+    card: modelCard({
+      preset: d.preset.name,
+      latentDim: d.preset.latentDim,
+      classes: d.preset.classes,
+      quantization: d.quantization,
+      weights: d.weights,
+      metrics,
+      training: d.training,
+      weightsKind: d.weightsKind,
+      notes: d.notes,
+    }),
+    training: d.training,
+  } satisfies ManifestV2);
+  return { manifest, docs };
+}
+
 /**
- * Writes a standard TF.js layers model (model.json + one content-addressed shard) and the manifest
- * of the contract into `outDir`, atomically (replaceDir). `model.save()` cannot
+ * Writes a standard TF.js layers model (model.json + one content-addressed shard), the sample grid
+ * (samples.png, drawn by this generator from the evaluation's seed), the run's losses.svg when
+ * given, and the schema 2 manifest into `outDir`, atomically (replaceDir). `model.save()` cannot
  * write quantized weights, so manifest and shard are written here. Returns the manifest.
  */
 export function exportGenerator(
@@ -26,7 +120,7 @@ export function exportGenerator(
   preset: Preset,
   outDir: string,
   opts: ExportOptions,
-): Manifest {
+): ManifestV2 {
   const specs: { name: string; shape: number[]; dtype: 'float32'; quantization?: QuantizationSpec }[] = [];
   const parts: Uint8Array[] = [];
   for (const w of generator.weights) {
@@ -54,31 +148,35 @@ export function exportGenerator(
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  const manifest = manifestSchema.parse({
-    schema: 1,
-    name: 'mnist-gan',
+  const weightFiles: ExportFile[] = [
+    { path: 'model.json', bytes: new TextEncoder().encode(modelJson) },
+    { path: shardName, bytes: shard },
+  ];
+  const { manifest, docs } = describeModel({
+    preset,
+    inputNames: generator.inputNames,
     version: `${stamp}-${sha256(modelJson).slice(0, 8)}`,
     createdAt: now.toISOString().replace(/\.\d+Z$/, 'Z'),
-    preset: preset.name,
-    latentDim: preset.latentDim,
-    classes: preset.classes,
-    output: { height: 28, width: 28, channels: 1, range: [-1, 1] },
     quantization: opts.quantization,
-    files: [
-      { path: 'model.json', bytes: Buffer.byteLength(modelJson), sha256: sha256(modelJson) },
-      { path: shardName, bytes: shard.length, sha256: sha256(shard) },
-    ],
+    weightFiles: weightFiles.map(fileEntry),
+    samplesPng: sampleGridPng(generator, preset, SAMPLES_SEED),
+    lossesSvg: opts.lossesSvg,
+    weights: generator.countParams(),
     metrics: opts.metrics,
     training: opts.training,
-  } satisfies Manifest);
+    weightsKind: opts.weightsKind,
+    notes: opts.notes,
+  });
 
   replaceDir(outDir, (tmp) => {
-    writeFileSync(join(tmp, shardName), shard);
-    writeFileSync(join(tmp, 'model.json'), modelJson);
-    writeFileSync(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    for (const f of [...weightFiles, ...docs]) writeFileSync(join(tmp, f.path), f.bytes);
+    writeFileSync(join(tmp, 'manifest.json'), manifestText(manifest));
   });
   return manifest;
 }
+
+/** manifest.json as the exporter writes it. */
+export const manifestText = (m: Manifest): string => `${JSON.stringify(m, null, 2)}\n`;
 
 /** Checks an exported folder against its manifest: schema, then every file's size and sha256. */
 export function verifyExport(

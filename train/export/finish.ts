@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Manifest, Metrics } from '../../contract/index.ts';
+import { LOSSES_FILE, type Manifest, type ManifestV2, type Metrics } from '../../contract/index.ts';
 import { readCheckpoint } from '../checkpoint.ts';
 import { trainConfigSchema } from '../config.ts';
 import { evaluateGenerator, formatReport, loadGeneratorFromCheckpoint } from '../evaluate/evaluate.ts';
@@ -42,8 +43,9 @@ export function trainingFacts(runDir: string): Manifest['training'] {
 }
 
 /**
- * Exports a run's generator. Metrics come from `metrics` when given, else from a fresh evaluation
- * of `samples` digits (its report is written to `reportFile` when given).
+ * Exports a run's generator with a schema 2 manifest. Metrics come from `metrics` when given, else
+ * from a fresh evaluation of `samples` digits (its report is written to `reportFile` when given);
+ * the sample grid is drawn from the evaluation's seed; losses.svg is the run folder's.
  */
 export async function exportRun(
   runDir: string,
@@ -57,7 +59,7 @@ export async function exportRun(
     ema?: boolean;
     log: (l: string) => void;
   },
-): Promise<Manifest> {
+): Promise<ManifestV2> {
   const training = trainingFacts(runDir);
   const { generator, preset, weights } = loadGeneratorFromCheckpoint(runDir, { ema: opts.ema });
   opts.log(`exporting ${weights === 'ema' ? 'the moving average of G' : "G's raw weights"}`);
@@ -73,10 +75,14 @@ export async function exportRun(
     if (opts.reportFile) writeFileAtomic(opts.reportFile, `${JSON.stringify(report, null, 2)}\n`);
     metrics = report.metrics;
   }
+  // The run's own loss chart (train.ts keeps it up to date in the run folder).
+  const lossesPath = join(runDir, LOSSES_FILE);
   const manifest = exportGenerator(generator, preset, outDir, {
     quantization: opts.quantization,
     metrics,
     training,
+    lossesSvg: existsSync(lossesPath) ? readFileSync(lossesPath, 'utf8') : undefined,
+    weightsKind: weights,
   });
   generator.dispose();
   return manifest;

@@ -1,7 +1,7 @@
 // Downloads a version's files, checks each one's size and sha256 against the manifest before
 // anything else sees it, and keeps verified files in the Cache API under their hash: a repeat visit
 // reads them from there (0 bytes downloaded), a new version downloads only files it does not share.
-import type { Manifest, ModelFile } from '../../contract/index.ts';
+import { type Manifest, type ModelFile, runtimeFiles } from '../../contract/index.ts';
 import { sha256Hex } from './hex.ts';
 
 const CACHE = 'mnist-gan-files-v1';
@@ -49,7 +49,7 @@ async function download(url: string, f: ModelFile, onBytes: (n: number) => void)
   return out.subarray(0, at);
 }
 
-/** Every file of the manifest, verified; from the cache where possible. */
+/** The files the runtime needs (model.json and the shards, not the card's images), verified; from the cache where possible. */
 export async function loadFiles(
   apiBase: string,
   manifest: Manifest,
@@ -57,12 +57,13 @@ export async function loadFiles(
   opts: { cachedOnly?: boolean } = {},
 ): Promise<Map<string, Uint8Array>> {
   const cache = await openCache();
-  const total = manifest.files.reduce((s, f) => s + f.bytes, 0);
+  const needed = runtimeFiles(manifest);
+  const total = needed.reduce((s, f) => s + f.bytes, 0);
   const progress: Progress = { loaded: 0, total, fromCache: 0 };
   const files = new Map<string, Uint8Array>();
   // All files at once: on a cold visit the shard and model.json download in parallel.
   await Promise.all(
-    manifest.files.map(async (f) => {
+    needed.map(async (f) => {
       const hit = await cache?.match(cacheKey(f));
       if (hit) {
         const bytes = new Uint8Array(await hit.arrayBuffer());
