@@ -1,5 +1,6 @@
 // What train/, release/, edge/ and web/ share. This folder imports nothing of theirs.
 export * from './api.ts';
+export * from './content-types.ts';
 export * from './latent.ts';
 export * from './manifest.ts';
 export * from './model-signature.ts';

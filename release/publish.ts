@@ -4,19 +4,11 @@
 // the same publish again finishes the job.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
+import { contentTypeOf, type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
 import { verifyExport } from '../train/export/export.ts';
 import { gate } from '../train/gate/gate.ts';
 import { sha256 } from '../train/hash.ts';
 import type { ObjectStore } from './store.ts';
-
-const CONTENT_TYPES: Record<string, string> = {
-  json: 'application/json',
-  png: 'image/png',
-  svg: 'image/svg+xml',
-};
-const contentType = (path: string) =>
-  CONTENT_TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 
 export type PublishStep =
   | { kind: 'file'; key: string }
@@ -35,7 +27,7 @@ export interface PublishOptions {
 }
 
 async function putVerified(store: ObjectStore, key: string, bytes: Uint8Array): Promise<void> {
-  await store.put(key, bytes, contentType(key));
+  await store.put(key, bytes, contentTypeOf(key));
   const back = await store.get(key);
   if (!back) throw new Error(`${key}: missing right after upload to ${store.description}`);
   if (back.length !== bytes.length || sha256(back) !== sha256(bytes)) {

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { r2Keys, versionSchema } from '../../contract/index.ts';
+import { BINARY, CONTENT_TYPES, contentTypeOf, r2Keys, versionSchema } from '../../contract/index.ts';
 import type { AppEnv } from '../env.ts';
 import { HttpError } from '../errors.ts';
 import { apiError, internalError } from '../openapi.ts';
@@ -8,14 +8,6 @@ import { noneMatch, parseRange } from '../range.ts';
 import { readVersion, unknownVersion } from '../store.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-
-const CONTENT_TYPES: Record<string, string> = {
-  json: 'application/json; charset=utf-8',
-  png: 'image/png',
-  svg: 'image/svg+xml',
-};
-const contentType = (path: string) =>
-  CONTENT_TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 
 /**
  * The API shares the page's origin, and an SVG opened on its own runs its scripts there: ours has
@@ -36,10 +28,7 @@ const route = createRoute({
       description:
         'The file: model.json, a weight shard, samples.png (the sample grid) or losses.svg (the loss chart); ETag is its sha256',
       content: Object.fromEntries(
-        [...new Set(Object.values(CONTENT_TYPES)), 'application/octet-stream'].map((type) => [
-          type,
-          { schema: z.string() },
-        ]),
+        [...new Set(Object.values(CONTENT_TYPES)), BINARY].map((type) => [type, { schema: z.string() }]),
       ),
     },
     206: { description: 'The requested byte range (Content-Range)' },
@@ -89,7 +78,7 @@ export const files = new OpenAPIHono<AppEnv>().openapi(
       ETag: etag,
       'Cache-Control': IMMUTABLE,
       'Accept-Ranges': 'bytes',
-      'Content-Type': contentType(entry.path),
+      'Content-Type': contentTypeOf(entry.path),
     });
     if (entry.path.endsWith('.svg')) headers.set('Content-Security-Policy', SVG_POLICY);
     if (noneMatch(conditional, etag)) return new Response(null, { status: 304, headers });

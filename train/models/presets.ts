@@ -151,21 +151,16 @@ function fastDiscriminator(s: Seeds, classes: number, width: number): LayersMode
   return model({ inputs: [x, label], outputs: out, name: 'discriminator' });
 }
 
-const fast: Preset = {
-  name: 'fast',
+/** The on-device pair: unconditional (`fast`) or told which digit to draw (`fast-cond`). */
+const fastPreset = (name: 'fast' | 'fast-cond', classes: number): Preset => ({
+  name,
   latentDim: 64,
-  classes: 0,
-  generator: (s) => fastGenerator(s, 64, 0),
-  discriminator: (s, width = 1) => fastDiscriminator(s, 0, width),
-};
-
-const fastCond: Preset = {
-  name: 'fast-cond',
-  latentDim: 64,
-  classes: 10,
-  generator: (s) => fastGenerator(s, 64, 10),
-  discriminator: (s, width = 1) => fastDiscriminator(s, 10, width),
-};
+  classes,
+  generator: (s) => fastGenerator(s, 64, classes),
+  discriminator: (s, width = 1) => fastDiscriminator(s, classes, width),
+});
+const fast = fastPreset('fast', 0);
+const fastCond = fastPreset('fast-cond', 10);
 
 const BY_NAME: Record<PresetName, Preset> = { tutorial, fast, 'fast-cond': fastCond };
 
