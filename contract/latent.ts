@@ -46,3 +46,21 @@ export function latents(
   for (let i = 0; i < n; i++) labels[i] = digit === 'any' ? Math.floor(u() * classes) : digit;
   return { z, labels };
 }
+
+/**
+ * The style grid: `rows` noise vectors drawn as `latents` would draw them for the seed, each
+ * repeated once per class, so row r shows one handwriting style written as every digit.
+ */
+export function styleLatents(seed: number, rows: number, dim: number, classes: number): Latents {
+  if (classes === 0) throw new Error('a style grid needs a conditional model (one with classes)');
+  const { z: base } = latents(seed, rows, dim, 0, 'any');
+  const z = new Float32Array(rows * classes * dim);
+  const labels = new Int32Array(rows * classes);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < classes; c++) {
+      z.set(base.subarray(r * dim, (r + 1) * dim), (r * classes + c) * dim);
+      labels[r * classes + c] = c;
+    }
+  }
+  return { z, labels };
+}

@@ -3,7 +3,9 @@
 import { z } from 'zod';
 import { modelInputSchema, modelOutputSchema } from './model-signature.ts';
 import { PRESET_NAMES, QUANTIZATIONS, TRAINING_BACKENDS } from './names.ts';
-import { versionSchema } from './version.ts';
+import { VERSION_PATTERN } from './version.ts';
+
+export const versionSchema = z.string().regex(VERSION_PATTERN, 'a version such as 20261127T160000Z-ab12cd34');
 
 /** Schema 2's documentation files, published beside the weights. */
 export const SAMPLES_FILE = 'samples.png';

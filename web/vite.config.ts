@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 import { headersFile } from '../contract/security-headers.ts';
 
 /**
@@ -15,19 +17,57 @@ function cloudflareHeaders(): Plugin {
   };
 }
 
+// tfjs starts its threaded-WASM workers from the source text of an Emscripten factory
+// (Function.prototype.toString). The compressor rewrites `typeof _scriptDir != "undefined" &&
+// _scriptDir` into a bare reference to the enclosing variable, which does not exist inside the
+// worker. Mangling alone keeps that guard intact. tfjs runs in the engine worker's bundle.
+const minify = { compress: false, mangle: true } as const;
+
+/** Which deploy a page is (shown in its footer): $PAGE_BUILD, else the commit it was built from. */
+function buildId(): string {
+  if (process.env.PAGE_BUILD) return process.env.PAGE_BUILD;
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'dev';
+  }
+}
+
 export default defineConfig({
   root: 'web',
-  plugins: [cloudflareHeaders()],
+  define: { __PAGE_BUILD__: JSON.stringify(buildId()) },
+  plugins: [
+    cloudflareHeaders(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      injectRegister: false, // web/src/offline.ts registers it after the first digits are drawn
+      manifest: {
+        name: 'MNIST digits, generated on your device',
+        short_name: 'GAN digits',
+        description: 'A small GAN that draws handwritten digits on your own device, offline too.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#1f2937',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      injectManifest: {
+        globPatterns: ['**/*.{html,js,css,wasm,png,svg,webmanifest}'],
+      },
+    }),
+  ],
+  worker: { format: 'es', rolldownOptions: { output: { minify } } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    rolldownOptions: {
-      // tfjs starts its threaded-WASM workers from the source text of an Emscripten factory
-      // (Function.prototype.toString). The compressor rewrites `typeof _scriptDir != "undefined" &&
-      // _scriptDir` into a bare reference to the enclosing variable, which does not exist inside
-      // the worker. Mangling alone keeps that guard intact.
-      output: { minify: { compress: false, mangle: true } },
-    },
+    rolldownOptions: { output: { minify } },
   },
 });

@@ -214,7 +214,8 @@ describe('the page in Chromium', () => {
     await waitReady(page);
     const fileRequests: string[] = [];
     page.on('request', (r) => {
-      if (r.url().includes('/v1/models/')) fileRequests.push(r.url());
+      // A version's files (its manifest may be asked for again: it is not weights).
+      if (/\/v1\/models\/[^/]+\/[^/?]+/.test(r.url())) fileRequests.push(r.url());
     });
     await page.reload();
     await waitReady(page);

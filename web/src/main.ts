@@ -1,66 +1,124 @@
-// The page: find the promoted model, download and verify it (or take it from the cache), start the
-// best runtime this device has, and draw digits on request.
-import { latents, type Manifest } from '../../contract/index.ts';
-import { readConfig } from './config.ts';
-import { type Generator, loadGenerator } from './generator.ts';
-import { downloadPng, drawGrid } from './grid.ts';
-import { slerp } from './latent.ts';
-import { fetchManifest, NoModelError, OfflineError, parseManifest } from './manifest.ts';
-import { IntegrityError, lastGood, loadFiles, rememberGood } from './model-files.ts';
+// The page: reads what to show from the URL, hands the model work to the engine (a module worker)
+// and draws what comes back. Its own script stays small: no tfjs, no schema library.
+import * as Comlink from 'comlink';
+import type { Manifest } from '../../contract/index.ts';
+import { downloadPng } from './download.ts';
+import type { DrawSpec, EngineApi, EngineEvent, RuntimeInfo } from './engine/api.ts';
+import { lastGood, rememberGood } from './last-good.ts';
 import { showModelInfo } from './model-info.ts';
-import { prefetchRuntime, type Runtime, startRuntime, type Tf } from './runtime.ts';
+import { prefetchWasm } from './prefetch.ts';
+import { type PageState, parseSeed, readState, writeState } from './url-state.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $<HTMLParagraphElement>('status');
 const progress = $<HTMLProgressElement>('progress');
 const canvas = $<HTMLCanvasElement>('grid');
+const colLabels = $<HTMLElement>('col-labels');
 const timing = $<HTMLElement>('timing');
 const form = $<HTMLFormElement>('controls');
 const count = $<HTMLSelectElement>('count');
+const rows = $<HTMLSelectElement>('rows');
 const digit = $<HTMLSelectElement>('digit');
 const seed = $<HTMLInputElement>('seed');
-const buttons = ['generate', 'random', 'walk', 'download'].map((id) => $<HTMLButtonElement>(id));
-const [, randomBtn, walkBtn, downloadBtn] = buttons;
+const viewInputs = Array.from(document.querySelectorAll<HTMLInputElement>('input[name="view"]'));
+const buttons = ['generate', 'random', 'walk', 'download', 'copy-link'].map((id) => $<HTMLButtonElement>(id));
+const [, randomBtn, walkBtn, downloadBtn, copyBtn] = buttons;
+const copied = $<HTMLElement>('copy-result');
 
 type State = 'loading' | 'downloading' | 'ready' | 'no-model' | 'offline' | 'integrity' | 'error';
 const notes: string[] = [];
+let said = '';
 function setStatus(state: State, text: string): void {
+  said = text;
   status.dataset.state = state;
   status.textContent = [text, ...notes].join(' ');
 }
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 
-let tf: Tf;
-let runtime: Runtime;
-let generator: Generator;
+declare const __PAGE_BUILD__: string;
+document.documentElement.dataset.build = __PAGE_BUILD__;
+$<HTMLElement>('build').textContent = __PAGE_BUILD__;
+
+const initial = readState(location.search);
+notes.push(...initial.problems);
+let manifest: Manifest;
+let runtime: RuntimeInfo;
 let busy = false;
 let walking = false;
-let again = false; // a request that came in while generating: run once more with the latest controls
+let again = false; // a request that came in while drawing: run once more with the latest controls
 
-function request(): { n: number; seed: number; digit: number | 'any' } {
-  const s = Number(seed.value);
-  if (!Number.isInteger(s) || s < 0 || s > 0xffffffff)
-    throw new Error('The seed must be a whole number from 0 to 4294967295.');
-  return { n: Number(count.value), seed: s, digit: digit.value === 'any' ? 'any' : Number(digit.value) };
+/** The controls as a page state (throws on a bad seed). */
+function controls(): PageState {
+  const view = viewInputs.find((i) => i.checked)?.value === 'styles' ? 'styles' : 'grid';
+  return {
+    ...initial.state,
+    view,
+    n: Number(count.value),
+    rows: Number(rows.value),
+    digit: digit.value === 'any' ? 'any' : Number(digit.value),
+    seed: parseSeed(seed.value),
+  };
 }
 
-async function generate(): Promise<void> {
+function showControls(s: PageState): void {
+  for (const i of viewInputs) i.checked = i.value === s.view;
+  count.value = String(s.n);
+  rows.value = String(s.rows);
+  digit.value = String(s.digit);
+  seed.value = String(s.seed);
+  syncViewControls();
+}
+
+/** The style grid needs classes; each view shows only the controls that mean something for it. */
+function syncViewControls(): void {
+  const styles = viewInputs.find((i) => i.checked)?.value === 'styles';
+  document.body.dataset.view = styles ? 'styles' : 'grid';
+}
+
+const spec = (s: PageState, walkTo?: DrawSpec['walkTo']): DrawSpec =>
+  s.view === 'styles'
+    ? { view: 'styles', rows: s.rows, seed: s.seed, walkTo }
+    : { view: 'grid', n: s.n, seed: s.seed, digit: s.digit, walkTo };
+
+async function draw(engine: Comlink.Remote<EngineApi>, d: DrawSpec): Promise<number> {
+  const out = await engine.draw(d);
+  canvas.width = out.width;
+  canvas.height = out.height;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('no 2D canvas');
+  ctx.putImageData(new ImageData(out.rgba, out.width, out.height), 0, 0);
+  colLabels.hidden = d.view !== 'styles';
+  return out.ms;
+}
+
+/** Draws what the controls say; `push` records it in the history (Back returns to the previous view). */
+async function generate(engine: Comlink.Remote<EngineApi>, push = true): Promise<void> {
   if (busy || walking) {
     again = !walking;
     return;
   }
   busy = true;
   try {
-    const r = request();
-    const m = generator.manifest;
-    const l = latents(r.seed, r.n, m.latentDim, m.classes, r.digit);
-    const { pixels, ms } = await generator.generate(l, r.n);
-    drawGrid(canvas, pixels, r.n);
+    const s = controls();
+    const ms = await draw(engine, spec(s));
+    const n = s.view === 'styles' ? s.rows * manifest.classes : s.n;
     canvas.dataset.firstDrawMs ??= performance.now().toFixed(1); // since navigation started
-    Object.assign(canvas.dataset, { seed: String(r.seed), digit: String(r.digit), n: String(r.n) });
+    Object.assign(canvas.dataset, {
+      seed: String(s.seed),
+      digit: String(s.digit),
+      n: String(n),
+      view: s.view,
+    });
     canvas.dataset.drawn = String(Number(canvas.dataset.drawn ?? 0) + 1);
-    timing.textContent = `${r.n} digit${r.n === 1 ? '' : 's'} in ${ms.toFixed(1)} ms on ${runtime.label}.`;
+    canvas.setAttribute(
+      'aria-label',
+      s.view === 'styles'
+        ? `Style grid: ${s.rows} handwriting style${s.rows === 1 ? '' : 's'}, each written as the digits 0 to 9, seed ${s.seed}`
+        : `${n} generated digit${n === 1 ? '' : 's'} (${s.digit === 'any' ? 'any class' : `all ${s.digit}s`}), seed ${s.seed}`,
+    );
+    timing.textContent = `${n} digit${n === 1 ? '' : 's'} in ${ms.toFixed(1)} ms on ${runtime.label}.`;
+    const query = writeState(s);
+    if (query !== location.search) history[push ? 'pushState' : 'replaceState'](null, '', query);
     setStatus('ready', 'Ready.');
   } catch (e) {
     setStatus('error', `Generation failed: ${message(e)}`);
@@ -68,33 +126,38 @@ async function generate(): Promise<void> {
     busy = false;
     if (again) {
       again = false;
-      void generate();
+      void generate(engine);
     }
   }
 }
 
-async function walk(): Promise<void> {
+async function walk(engine: Comlink.Remote<EngineApi>): Promise<void> {
   if (walking) {
     walking = false;
     return;
   }
-  const r = request();
-  const m = generator.manifest;
-  const from = latents(r.seed, r.n, m.latentDim, m.classes, r.digit);
-  const to = latents(r.seed + 1, r.n, m.latentDim, m.classes, r.digit);
+  let s: PageState;
+  try {
+    s = controls();
+  } catch (e) {
+    setStatus('error', message(e));
+    return;
+  }
   walking = true;
   walkBtn.setAttribute('aria-pressed', 'true');
-  walkBtn.textContent = 'Stop the walk';
+  walkBtn.textContent = 'Stop walking';
   const frames = 60;
   try {
     for (let f = 0; f <= frames && walking; f++) {
-      const z = slerp(from.z, to.z, m.latentDim, f / frames);
-      const { pixels, ms } = await generator.generate({ z, labels: from.labels }, r.n);
-      drawGrid(canvas, pixels, r.n);
-      timing.textContent = `Walking from seed ${r.seed} to ${r.seed + 1}: frame ${f}/${frames}, ${ms.toFixed(1)} ms on ${runtime.label}.`;
+      const ms = await draw(engine, spec(s, { seed: s.seed + 1, t: f / frames }));
+      timing.textContent = `Walking from seed ${s.seed} to ${s.seed + 1}: frame ${f}/${frames}, ${ms.toFixed(1)} ms on ${runtime.label}.`;
       await new Promise((res) => requestAnimationFrame(res));
     }
-    if (walking) seed.value = String(r.seed + 1);
+    if (walking) {
+      seed.value = String(s.seed + 1);
+      walking = false;
+      await generate(engine);
+    }
   } catch (e) {
     setStatus('error', `Generation failed: ${message(e)}`);
   } finally {
@@ -104,151 +167,125 @@ async function walk(): Promise<void> {
   }
 }
 
-/** The manifest and verified files to run: the promoted model, or the last good one as a fallback. */
-async function obtainModel(
-  apiBase: string,
-  version: string | null,
-): Promise<{ manifest: Manifest; files: Map<string, Uint8Array> } | null> {
-  const good = parseManifest(lastGood());
-  const fromCache = async (why: State, text: string) => {
-    if (good) {
-      try {
-        const files = await loadFiles(apiBase, good, () => {}, { cachedOnly: true });
-        notes.push(`${text} Showing the last good model (${good.version}) from the cache.`);
-        return { manifest: good, files };
-      } catch {
-        // nothing usable cached
-      }
-    }
-    setStatus(why, text);
-    return null;
-  };
-  let manifest: Manifest;
-  try {
-    manifest = await fetchManifest(apiBase, version);
-  } catch (e) {
-    if (e instanceof NoModelError) {
-      setStatus('no-model', 'No model has been published yet. Come back after the first training run.');
-      return null;
-    }
-    if (e instanceof OfflineError) return fromCache('offline', 'You are offline and no model is cached yet.');
-    throw e;
-  }
-  setStatus('downloading', `Downloading model ${manifest.version}…`);
-  progress.hidden = false;
-  try {
-    const files = await loadFiles(apiBase, manifest, (p) => {
-      progress.max = p.total;
-      progress.value = p.loaded;
-      const fetched = p.loaded - p.fromCache;
-      setStatus(
-        'downloading',
-        `Downloading model ${manifest.version}: ${kb(fetched)} downloaded, ${kb(p.fromCache)} from the cache, of ${kb(p.total)}.`,
-      );
-    });
-    return { manifest, files };
-  } catch (e) {
-    if (e instanceof IntegrityError) {
-      return fromCache('integrity', `Integrity error: ${e.message} The model was not used.`);
-    }
-    if (e instanceof TypeError) return fromCache('offline', 'The download was interrupted (offline?).');
-    throw e;
-  } finally {
-    progress.hidden = true;
+function onEvent(engine: Comlink.Remote<EngineApi>, e: EngineEvent): void {
+  if (e.type === 'status') setStatus(e.state, e.text);
+  else if (e.type === 'progress') {
+    progress.hidden = e.loaded >= e.total;
+    progress.max = e.total;
+    progress.value = e.loaded;
+  } else if (e.type === 'note') {
+    notes.push(e.text);
+    setStatus((status.dataset.state as State | undefined) ?? 'loading', said);
+  } else {
+    runtime = e.runtime;
+    walking = false;
+    document.body.dataset.backend = runtime.kind;
+    void generate(engine, false);
   }
 }
 
 async function main(): Promise<void> {
-  const config = readConfig(location.search, location.origin);
-  // The runtime (tfjs and its backend, a few hundred KB and a WASM compile) starts while the
-  // manifest and weights download: the two do not depend on each other.
-  prefetchRuntime(config.backend);
-  const runtimeReady = (async () => {
-    const [core] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers')]);
-    tf = core;
-    return startRuntime(tf, config.backend, (line) => notes.push(line));
-  })();
-  runtimeReady.catch(() => {}); // reported below, if the model arrives
-  const model = await obtainModel(config.apiBase, config.version);
-  if (!model) return;
-  setStatus('loading', 'Starting the runtime…');
-  runtime = await runtimeReady;
-  document.body.dataset.backend = runtime.kind;
-  generator = await loadGenerator(tf, model.manifest, model.files);
-  rememberGood(model.manifest);
-  showModelInfo($<HTMLElement>('model-info'), model.manifest);
-  $<HTMLElement>('digit-label').hidden = model.manifest.classes === 0;
-  for (const b of buttons) b.disabled = false;
-  void runtime.lost.then(async (why) => {
-    // WebGPU can lose its device (driver reset, GPU process crash): carry on with WASM.
-    walking = false;
-    notes.push(`The WebGPU device was lost (${why}); switched to WASM.`);
-    runtime = await startRuntime(tf, 'wasm', (line) => notes.push(line));
-    document.body.dataset.backend = runtime.kind;
-    generator = await loadGenerator(tf, model.manifest, model.files);
-    await generate();
+  showControls(initial.state);
+  prefetchWasm(initial.state.backend);
+  const worker = new Worker(new URL('./engine/worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'engine',
   });
-  await generate();
-  exposeBenchHooks();
+  const engine = Comlink.wrap<EngineApi>(worker);
+  worker.addEventListener('error', (e) => setStatus('error', `The engine failed to start: ${e.message}`));
+  const started = await engine.start(
+    { backend: initial.state.backend, version: initial.state.version, lastGood: lastGood() },
+    Comlink.proxy((e: EngineEvent) => onEvent(engine, e)),
+  );
+  progress.hidden = true;
+  if (!started) return;
+  ({ manifest, runtime } = started);
+  document.body.dataset.backend = runtime.kind;
+  rememberGood(manifest);
+  showModelInfo($<HTMLElement>('model-info'), manifest);
+  document.body.dataset.conditional = String(manifest.classes > 0);
+  if (manifest.classes === 0) for (const i of viewInputs) i.checked = i.value === 'grid';
+  syncViewControls();
+  for (const b of buttons) b.disabled = false;
+  wire(engine);
+  await generate(engine, false);
+  exposeBenchHooks(engine);
+  // After the first digits: what is not needed to see them.
+  void import('./history.ts').then((h) => h.showHistory(engine, manifest.version));
+  void import('./offline.ts').then((o) => o.registerServiceWorker());
+}
+
+function wire(engine: Comlink.Remote<EngineApi>): void {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void generate(engine);
+  });
+  for (const el of [count, rows, digit, ...viewInputs]) {
+    el.addEventListener('change', () => {
+      syncViewControls();
+      void generate(engine);
+    });
+  }
+  randomBtn.addEventListener('click', () => {
+    seed.value = String(crypto.getRandomValues(new Uint32Array(1))[0]);
+    void generate(engine);
+  });
+  walkBtn.addEventListener('click', () => void walk(engine));
+  downloadBtn.addEventListener('click', () => {
+    const { seed: s = '0', digit: d = 'any', view = 'grid' } = canvas.dataset;
+    const name = view === 'styles' ? `mnist-gan-styles-seed${s}.png` : `mnist-gan-seed${s}-digit${d}.png`;
+    downloadPng(canvas, name).catch((e: unknown) => setStatus('error', message(e)));
+  });
+  copyBtn.addEventListener('click', () => {
+    // The shared link pins the running version: it draws the same pixels even after a newer
+    // model is promoted. The address bar pins it only when the visitor chose a version.
+    let link: string;
+    try {
+      link = `${location.origin}${location.pathname}${writeState({ ...controls(), version: manifest.version })}`;
+    } catch (e) {
+      setStatus('error', message(e));
+      return;
+    }
+    copyBtn.dataset.link = link;
+    navigator.clipboard.writeText(link).then(
+      () => {
+        copied.textContent = 'Link copied.';
+      },
+      () => {
+        copied.textContent = `Copy this link: ${link}`;
+      },
+    );
+  });
+  window.addEventListener('popstate', () => {
+    const back = readState(location.search).state;
+    if (back.version !== initial.state.version) {
+      location.reload(); // another model: start again with it
+      return;
+    }
+    walking = false;
+    showControls(back);
+    void generate(engine, false);
+  });
 }
 
 declare global {
   interface Window {
     /** For the benchmark (npm run bench:web): time the generator without the UI around it. */
     __gan?: {
-      runtime: { label: string; kind: string; initMs: number };
+      runtime: RuntimeInfo;
       time(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
       matmulGflops(size: number, reps: number): Promise<number>;
     };
   }
 }
 
-function exposeBenchHooks(): void {
+function exposeBenchHooks(engine: Comlink.Remote<EngineApi>): void {
   window.__gan = {
-    runtime: { label: runtime.label, kind: runtime.kind, initMs: runtime.initMs },
-    async time(n, reps) {
-      const m = generator.manifest;
-      const l = latents(7, n, m.latentDim, m.classes, 'any');
-      const firstMs = (await generator.generate(l, n)).ms;
-      const warm: number[] = [];
-      for (let i = 0; i < reps; i++) warm.push((await generator.generate(l, n)).ms);
-      warm.sort((a, b) => a - b);
-      return { firstMs, warmMedianMs: warm[Math.floor(warm.length / 2)] };
-    },
-    async matmulGflops(size, reps) {
-      const a = tf.randomNormal([size, size]);
-      const b = tf.randomNormal([size, size]);
-      await tf.matMul(a, b).data(); // warm-up
-      const t0 = performance.now();
-      for (let i = 0; i < reps; i++) {
-        const c = tf.matMul(a, b);
-        await c.data();
-        c.dispose();
-      }
-      const s = (performance.now() - t0) / 1000 / reps;
-      a.dispose();
-      b.dispose();
-      return (2 * size ** 3) / s / 1e9;
-    },
+    runtime,
+    time: (n, reps) => engine.benchTime(n, reps),
+    matmulGflops: (size, reps) => engine.matmulGflops(size, reps),
   };
 }
-
-form.addEventListener('submit', (e) => {
-  e.preventDefault();
-  void generate();
-});
-for (const el of [count, digit]) el.addEventListener('change', () => void generate());
-randomBtn.addEventListener('click', () => {
-  seed.value = String(crypto.getRandomValues(new Uint32Array(1))[0]);
-  void generate();
-});
-walkBtn.addEventListener('click', () => void walk());
-downloadBtn.addEventListener('click', () => {
-  const { seed: s = '0', digit: d = 'any' } = canvas.dataset;
-  downloadPng(canvas, `mnist-gan-seed${s}-digit${d}.png`).catch((e: unknown) =>
-    setStatus('error', message(e)),
-  );
-});
 
 main().catch((e: unknown) => {
   setStatus('error', `Something went wrong: ${message(e)}`);

@@ -2,7 +2,7 @@
 // anything itself), and a function from latents to 28×28 images in [-1, 1].
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Latents, Manifest } from '../../contract/index.ts';
+import type { Latents, Manifest } from '../../../contract/index.ts';
 import type { Tf } from './runtime.ts';
 
 interface ModelJson {

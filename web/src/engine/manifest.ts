@@ -1,6 +1,7 @@
-// The promoted model's manifest from the API, checked against the shared contract.
+// The promoted model's manifest (or a chosen version's) from the page's own API, checked against
+// the shared contract.
 import { z } from 'zod';
-import { apiErrorSchema, type Manifest, manifestSchema } from '../../contract/index.ts';
+import { apiErrorSchema, type Manifest, manifestSchema } from '../../../contract/index.ts';
 
 // Zod would probe `new Function` to speed up parsing; the page's CSP forbids eval, and the probe
 // would log a CSP violation. Parse without it.
@@ -9,11 +10,11 @@ z.config({ jitless: true });
 export class NoModelError extends Error {}
 export class OfflineError extends Error {}
 
-export async function fetchManifest(apiBase: string, version: string | null = null): Promise<Manifest> {
+export async function fetchManifest(version: string | null = null): Promise<Manifest> {
   let res: Response;
   const path = version ? `/v1/models/${encodeURIComponent(version)}` : '/v1/model';
   try {
-    res = await fetch(`${apiBase}${path}`, { cache: 'no-cache' });
+    res = await fetch(path, { cache: 'no-cache' });
   } catch {
     throw new OfflineError('The model server cannot be reached (offline?).');
   }

@@ -1,11 +1,10 @@
 // Downloads a version's files, checks each one's size and sha256 against the manifest before
 // anything else sees it, and keeps verified files in the Cache API under their hash: a repeat visit
 // reads them from there (0 bytes downloaded), a new version downloads only files it does not share.
-import { type Manifest, type ModelFile, runtimeFiles } from '../../contract/index.ts';
+import { type Manifest, type ModelFile, runtimeFiles } from '../../../contract/index.ts';
 import { sha256Hex } from './hex.ts';
 
 const CACHE = 'mnist-gan-files-v1';
-const LAST_GOOD = 'mnist-gan:last-good-manifest';
 
 export class IntegrityError extends Error {}
 
@@ -51,7 +50,6 @@ async function download(url: string, f: ModelFile, onBytes: (n: number) => void)
 
 /** The files the runtime needs (model.json and the shards, not the card's images), verified; from the cache where possible. */
 export async function loadFiles(
-  apiBase: string,
   manifest: Manifest,
   onProgress: (p: Progress) => void,
   opts: { cachedOnly?: boolean } = {},
@@ -77,7 +75,7 @@ export async function loadFiles(
         await cache?.delete(cacheKey(f)); // a damaged entry: fetch it again
       }
       if (opts.cachedOnly) throw new Error(`${f.path} is not in the cache.`);
-      const url = `${apiBase}/v1/models/${manifest.version}/${encodeURIComponent(f.path)}`;
+      const url = `/v1/models/${manifest.version}/${encodeURIComponent(f.path)}`;
       const bytes = await download(url, f, (n) => {
         progress.loaded += n;
         onProgress({ ...progress });
@@ -92,20 +90,4 @@ export async function loadFiles(
     }),
   );
   return files;
-}
-
-export function rememberGood(manifest: Manifest): void {
-  try {
-    localStorage.setItem(LAST_GOOD, JSON.stringify(manifest));
-  } catch {
-    // storage may be unavailable; the fallback is then simply absent
-  }
-}
-
-export function lastGood(): string | null {
-  try {
-    return localStorage.getItem(LAST_GOOD);
-  } catch {
-    return null;
-  }
 }

@@ -2,7 +2,7 @@
 // a software adapter (SwiftShader) ran 3–6× slower than WASM. Else WASM (threaded SIMD when the page
 // is cross-origin isolated, SIMD otherwise), else CPU. Each backend is imported only when chosen.
 import type * as tfc from '@tensorflow/tfjs-core';
-import type { BackendChoice } from './config.ts';
+import type { BackendChoice } from '../url-state.ts';
 
 export type Tf = typeof tfc;
 
@@ -93,24 +93,6 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
       setTimeout(() => reject(new Error(`${what} did not start within ${ms / 1000} s`)), ms),
     ),
   ]);
-}
-
-/**
- * Starts fetching what the likely backend needs (its module and its WASM binary) before tfjs
- * itself has loaded: on a cold visit these downloads then overlap instead of following each other.
- */
-export function prefetchRuntime(choice: BackendChoice | null): void {
-  if (choice === 'webgpu' || choice === 'cpu') return;
-  void import('@tensorflow/tfjs-backend-wasm').catch(() => {});
-  const threaded = choice !== 'wasm-simd' && self.crossOriginIsolated;
-  const binary = threaded
-    ? import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm?url')
-    : import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm?url');
-  void binary.then(({ default: href }) => {
-    const link = document.createElement('link');
-    Object.assign(link, { rel: 'preload', as: 'fetch', href, crossOrigin: 'anonymous' });
-    document.head.append(link);
-  });
 }
 
 /** Starts the requested backend, or the best available one; says why it chose it. */

@@ -1,0 +1,107 @@
+// The page's pure parts: its URL state (permalinks), the style grid's latents, the grid image.
+import { describe, expect, it } from 'vitest';
+import { latents, styleLatents } from '../../contract/index.ts';
+import { gray, gridImage, gridShape, SIZE } from '../../web/src/grid.ts';
+import { DEFAULT_STATE, parseSeed, readState, writeState } from '../../web/src/url-state.ts';
+
+describe('the URL state', () => {
+  it('reads what a link says and writes it back the same', () => {
+    const { state, problems } = readState(
+      '?view=grid&n=16&digit=7&seed=4242&version=20261127T160000Z-ab12cd34&backend=wasm',
+    );
+    expect(problems).toEqual([]);
+    expect(state).toEqual({
+      ...DEFAULT_STATE,
+      view: 'grid',
+      n: 16,
+      digit: 7,
+      seed: 4242,
+      version: '20261127T160000Z-ab12cd34',
+      backend: 'wasm',
+    });
+    expect(readState(writeState(state)).state).toEqual(state);
+    const styles = { ...DEFAULT_STATE, view: 'styles' as const, rows: 3, seed: 9 };
+    expect(writeState(styles)).toBe('?view=styles&rows=3&seed=9');
+    expect(readState(writeState(styles)).state).toEqual(styles);
+  });
+
+  it('a bare URL is the default view', () => {
+    expect(readState('')).toEqual({ state: DEFAULT_STATE, problems: [] });
+    expect(writeState(DEFAULT_STATE)).toBe('?view=grid&n=64&digit=any&seed=1');
+  });
+
+  it('names each parameter it ignores and keeps the rest', () => {
+    const { state, problems } = readState(
+      '?view=mosaic&n=17&digit=10&seed=-1&rows=2&version=latest&backend=tpu',
+    );
+    expect(state).toEqual(DEFAULT_STATE);
+    expect(problems).toEqual([
+      'Ignored ?view=mosaic: use grid or styles.',
+      'Ignored ?n=17: use one of 1, 16, 36, 64.',
+      'Ignored ?rows=2: use one of 1, 3, 6, 10.',
+      'Ignored ?digit=10: use any or 0–9.',
+      'Ignored ?seed=-1: a whole number from 0 to 4294967295.',
+      'Ignored ?version=latest: not a version name.',
+      'Ignored ?backend=tpu: use one of webgpu, wasm, wasm-simd, cpu.',
+    ]);
+    expect(readState('?seed=4294967296').problems).toHaveLength(1);
+    expect(readState('?seed=4294967295').state.seed).toBe(4294967295);
+  });
+
+  it('the seed box accepts whole numbers in range only', () => {
+    expect(parseSeed(' 12 ')).toBe(12);
+    for (const bad of ['', '1.5', '-3', '1e3', 'abc', '4294967296'])
+      expect(() => parseSeed(bad), bad).toThrow('The seed must be a whole number from 0 to 4294967295.');
+  });
+});
+
+describe('the style grid', () => {
+  it('repeats each seeded noise vector across the classes, in class order', () => {
+    const dim = 4;
+    const s = styleLatents(5, 3, dim, 10);
+    const rows = latents(5, 3, dim, 0, 'any').z;
+    expect(s.z).toHaveLength(3 * 10 * dim);
+    for (let r = 0; r < 3; r++) {
+      for (let c = 0; c < 10; c++) {
+        expect(s.labels?.[r * 10 + c]).toBe(c);
+        expect(Array.from(s.z.subarray((r * 10 + c) * dim, (r * 10 + c + 1) * dim))).toEqual(
+          Array.from(rows.subarray(r * dim, (r + 1) * dim)),
+        );
+      }
+    }
+    // Different rows are different styles.
+    expect(Array.from(s.z.subarray(0, dim))).not.toEqual(Array.from(s.z.subarray(10 * dim, 11 * dim)));
+  });
+
+  it('refuses an unconditional model', () => {
+    expect(() => styleLatents(1, 2, 4, 0)).toThrow('a style grid needs a conditional model');
+  });
+});
+
+describe('the grid image', () => {
+  it('places digit k at its row and column, ink dark on white, the rest of the last row blank', () => {
+    const n = 5;
+    const pixels = new Float32Array(n * SIZE * SIZE).fill(-1); // paper
+    for (let k = 0; k < n; k++) pixels[k * SIZE * SIZE + k] = 1 - k * 0.25; // one ink pixel each, in row 0, column k
+    const { rgba, width, height } = gridImage(pixels, n, 3);
+    expect([width, height]).toEqual([3 * SIZE, 2 * SIZE]);
+    for (let k = 0; k < n; k++) {
+      const x = (k % 3) * SIZE + k;
+      const y = Math.floor(k / 3) * SIZE;
+      const o = (y * width + x) * 4;
+      expect([rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]]).toEqual([
+        gray(1 - k * 0.25),
+        gray(1 - k * 0.25),
+        gray(1 - k * 0.25),
+        255,
+      ]);
+    }
+    expect(gray(1)).toBe(0);
+    expect(gray(-1)).toBe(255);
+    // The empty sixth cell is paper.
+    const blank = ((SIZE + 3) * width + 2 * SIZE + 3) * 4;
+    expect(rgba[blank]).toBe(255);
+    expect(gridShape(64)).toEqual({ cols: 8, rows: 8 });
+    expect(gridShape(60, 10)).toEqual({ cols: 10, rows: 6 });
+  });
+});

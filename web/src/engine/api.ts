@@ -1,0 +1,60 @@
+// What the page asks of the engine (the module worker that downloads, verifies and runs the model)
+// and what it hears back. Types only: the page's own script carries none of the engine's code.
+import type { Manifest, VersionList } from '../../../contract/index.ts';
+import type { BackendChoice } from '../url-state.ts';
+
+export type LoadState = 'loading' | 'downloading' | 'no-model' | 'offline' | 'integrity' | 'error';
+
+export type EngineEvent =
+  | { type: 'status'; state: LoadState; text: string }
+  | { type: 'progress'; version: string; loaded: number; total: number; fromCache: number }
+  /** Something the visitor should know that does not stop the page (a fallback, a skipped backend). */
+  | { type: 'note'; text: string }
+  /** The runtime changed after start (WebGPU device lost → WASM): draw again. */
+  | { type: 'runtime'; runtime: RuntimeInfo };
+
+export interface RuntimeInfo {
+  label: string;
+  kind: 'webgpu' | 'wasm' | 'cpu';
+  initMs: number;
+}
+
+export interface StartOptions {
+  backend: BackendChoice | null;
+  version: string | null;
+  /** The last manifest that ran here (the page keeps it in localStorage, which workers lack). */
+  lastGood: string | null;
+}
+
+export interface Started {
+  manifest: Manifest;
+  runtime: RuntimeInfo;
+}
+
+/** What to draw: a grid of n digits (one class or any), a style grid, or a frame of a walk. */
+export type DrawSpec =
+  | { view: 'grid'; n: number; seed: number; digit: number | 'any'; walkTo?: { seed: number; t: number } }
+  | { view: 'styles'; rows: number; seed: number; walkTo?: { seed: number; t: number } };
+
+export interface Drawn {
+  /** RGBA, width × height, one pixel per model pixel. */
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+  width: number;
+  height: number;
+  /** How many digits, and how many per row. */
+  n: number;
+  cols: number;
+  /** Time on the backend (latents to pixels read back). */
+  ms: number;
+}
+
+export interface EngineApi {
+  /** Resolves with the model and runtime, or null when there is nothing to run (the status event says why). */
+  start(opts: StartOptions, onEvent: (e: EngineEvent) => void): Promise<Started | null>;
+  draw(spec: DrawSpec): Promise<Drawn>;
+  /** One page of the published versions, newest first (validated against the contract). */
+  versions(): Promise<VersionList>;
+  /** For npm run bench:web: the generator alone, and the backend's matmul speed. */
+  benchTime(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
+  matmulGflops(size: number, reps: number): Promise<number>;
+}

@@ -1,0 +1,68 @@
+// Which model to run and its verified files: the promoted (or asked-for) version from the API, or,
+// when that cannot be had (offline, a damaged file), the last good one from the cache.
+import type { Manifest } from '../../../contract/index.ts';
+import type { EngineEvent, LoadState } from './api.ts';
+import { fetchManifest, NoModelError, OfflineError, parseManifest } from './manifest.ts';
+import { IntegrityError, loadFiles } from './model-files.ts';
+
+export interface ModelToRun {
+  manifest: Manifest;
+  files: Map<string, Uint8Array>;
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+
+export async function obtainModel(
+  version: string | null,
+  lastGood: string | null,
+  emit: (e: EngineEvent) => void,
+): Promise<ModelToRun | null> {
+  const good = parseManifest(lastGood);
+  const fromCache = async (why: LoadState, text: string) => {
+    if (good) {
+      try {
+        const files = await loadFiles(good, () => {}, { cachedOnly: true });
+        emit({ type: 'note', text: `${text} Showing the last good model (${good.version}) from the cache.` });
+        return { manifest: good, files };
+      } catch {
+        // nothing usable cached
+      }
+    }
+    emit({ type: 'status', state: why, text });
+    return null;
+  };
+  let manifest: Manifest;
+  try {
+    manifest = await fetchManifest(version);
+  } catch (e) {
+    if (e instanceof NoModelError) {
+      emit({
+        type: 'status',
+        state: 'no-model',
+        text: 'No model has been published yet. Come back after the first training run.',
+      });
+      return null;
+    }
+    if (e instanceof OfflineError) return fromCache('offline', 'You are offline and no model is cached yet.');
+    throw e;
+  }
+  emit({ type: 'status', state: 'downloading', text: `Downloading model ${manifest.version}…` });
+  try {
+    const files = await loadFiles(manifest, (p) => {
+      emit({ type: 'progress', version: manifest.version, ...p });
+      const fetched = p.loaded - p.fromCache;
+      emit({
+        type: 'status',
+        state: 'downloading',
+        text: `Downloading model ${manifest.version}: ${kb(fetched)} downloaded, ${kb(p.fromCache)} from the cache, of ${kb(p.total)}.`,
+      });
+    });
+    return { manifest, files };
+  } catch (e) {
+    if (e instanceof IntegrityError) {
+      return fromCache('integrity', `Integrity error: ${e.message} The model was not used.`);
+    }
+    if (e instanceof TypeError) return fromCache('offline', 'The download was interrupted (offline?).');
+    throw e;
+  }
+}
