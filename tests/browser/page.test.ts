@@ -4,23 +4,28 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import '@tensorflow/tfjs-backend-cpu';
-import * as tf from '@tensorflow/tfjs-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latents, manifestSchema, r2Keys } from '../../contract/index.ts';
+import { latents, r2Keys } from '../../contract/index.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
 import { argmax10, classify, loadShippedClassifier } from '../../train/classifier/classify.ts';
 import { sha256 } from '../../train/hash.ts';
-import { loadLayersModelFromDir } from '../../train/model-io.ts';
-import { gray, gridShape, SIZE } from '../../web/src/grid.ts';
 import { launchChromium } from './chromium.ts';
+import {
+  ARTIFACTS,
+  compare,
+  drawnDigits,
+  MODEL,
+  nodeDigits,
+  open as openPage,
+  shipped,
+  waitReady,
+  waitState,
+} from './harness.ts';
 
-const MODEL = 'train/pretrained';
-const ARTIFACTS = 'test-artifacts';
-const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(MODEL, 'manifest.json'), 'utf8')));
+const manifest = shipped;
 const persist = mkdtempSync(join(tmpdir(), 'browser-'));
 let worker: LocalWorker;
 let browser: Browser;
@@ -33,7 +38,6 @@ beforeAll(async () => {
   await store.close();
   worker = await startLocalWorker({ persistDir: persist });
   browser = await launchChromium();
-  await tf.setBackend('cpu');
   mkdirSync(ARTIFACTS, { recursive: true });
 }, 180_000);
 
@@ -43,82 +47,8 @@ afterAll(async () => {
   rmSync(persist, { recursive: true, force: true });
 });
 
-async function open(context: BrowserContext, query = ''): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-  await page.goto(`${worker.url}/${query}`);
-  return page;
-}
-
-/** Waits for the page's status to reach `state`; on a timeout, says where it stood instead. */
-async function waitState(page: Page, state: string, timeout = 120_000): Promise<void> {
-  try {
-    await page.waitForFunction((s) => document.getElementById('status')?.dataset.state === s, state, {
-      timeout,
-    });
-  } catch (e) {
-    const now = await page.locator('#status').getAttribute('data-state');
-    const text = await page.locator('#status').textContent();
-    throw new Error(`status never became '${state}'; it is '${now}': ${text} (${(e as Error).message})`);
-  }
-}
-
-async function waitReady(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const s = document.getElementById('status')?.dataset.state;
-      return s !== 'loading' && s !== 'downloading' && document.getElementById('grid')?.dataset.drawn;
-    },
-    null,
-    { timeout: 120_000 },
-  );
-  expect(
-    await page.locator('#status').getAttribute('data-state'),
-    (await page.locator('#status').textContent()) ?? undefined,
-  ).toBe('ready');
-}
-
-/** The drawn grid's gray levels, digit by digit (n × 784). */
-async function drawnDigits(page: Page): Promise<Uint8Array> {
-  const { w, h, data } = await page.evaluate(() => {
-    const c = document.getElementById('grid') as HTMLCanvasElement;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    return { w: c.width, h: c.height, data: Array.from(d.filter((_, i) => i % 4 === 0)) };
-  });
-  const n = Number(await page.locator('#grid').getAttribute('data-n'));
-  const { cols } = gridShape(n);
-  expect(w).toBe(cols * SIZE);
-  expect(h).toBe(Math.ceil(n / cols) * SIZE);
-  const out = new Uint8Array(n * SIZE * SIZE);
-  for (let k = 0; k < n; k++) {
-    for (let y = 0; y < SIZE; y++) {
-      for (let x = 0; x < SIZE; x++) {
-        out[k * 784 + y * SIZE + x] = data[(Math.floor(k / cols) * SIZE + y) * w + (k % cols) * SIZE + x];
-      }
-    }
-  }
-  return out;
-}
-
-/** What Node's tfjs (CPU) makes of the same model, seed and class, as gray levels. */
-async function nodeDigits(
-  seed: number,
-  n: number,
-  digit: number | 'any',
-): Promise<{ grays: Uint8Array; values: Float32Array }> {
-  const model = await loadLayersModelFromDir(MODEL);
-  const l = latents(seed, n, manifest.latentDim, manifest.classes, digit);
-  const values = tf.tidy(() => {
-    const z = tf.tensor2d(l.z, [n, manifest.latentDim]);
-    const inputs = l.labels ? [z, tf.tensor2d(Float32Array.from(l.labels), [n, 1])] : z;
-    return (model.predict(inputs) as tf.Tensor).dataSync() as Float32Array;
-  });
-  model.dispose();
-  return { grays: Uint8Array.from(values, gray), values };
-}
+const open = (context: BrowserContext, query = '') =>
+  openPage(context, `${worker.url}/${query}`, consoleErrors);
 
 async function setControls(
   page: Page,
@@ -138,17 +68,6 @@ async function setControls(
   );
 }
 
-function compare(a: Uint8Array, b: Uint8Array): { max: number; mean: number } {
-  let max = 0;
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    max = Math.max(max, d);
-    sum += d;
-  }
-  return { max, mean: sum / a.length };
-}
-
 describe('the page in Chromium', () => {
   it.each(['wasm', 'webgpu'])(
     'draws digits on %s that match Node-side generation for the same seed and class',
@@ -158,7 +77,10 @@ describe('the page in Chromium', () => {
       await waitReady(page);
       expect(await page.locator('body').getAttribute('data-backend')).toBe(backend);
       await setControls(page, { n: 16, seed: 1234, digit: 3 });
-      const diff = compare(await drawnDigits(page), (await nodeDigits(1234, 16, 3)).grays);
+      const diff = compare(
+        await drawnDigits(page),
+        await nodeDigits(latents(1234, 16, manifest.latentDim, manifest.classes, 3), 16),
+      );
       console.log(`${backend} vs Node cpu: max ${diff.max}, mean ${diff.mean.toFixed(3)} gray levels`);
       // Float rounding differs between backends (WebGPU, XNNPACK, JS); a few gray levels at most.
       expect(diff.max).toBeLessThanOrEqual(8);
