@@ -3,7 +3,8 @@
 import * as Comlink from 'comlink';
 import type { Manifest } from '../../contract/index.ts';
 import { downloadPng } from './download.ts';
-import type { DrawSpec, EngineApi, EngineEvent, RuntimeInfo } from './engine/api.ts';
+import type { DrawSpec, EngineApi, EngineEvent, RequestTiming, RuntimeInfo } from './engine/api.ts';
+import { requestTimings } from './engine/request-timings.ts';
 import { lastGood, rememberGood } from './last-good.ts';
 import { showModelInfo } from './model-info.ts';
 import { prefetchWasm } from './prefetch.ts';
@@ -275,6 +276,8 @@ declare global {
       runtime: RuntimeInfo;
       time(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
       matmulGflops(size: number, reps: number): Promise<number>;
+      /** Every request of the page and of the engine, and when navigation started (epoch ms). */
+      requests(): Promise<{ navigationStart: number; requests: RequestTiming[] }>;
     };
   }
 }
@@ -284,6 +287,24 @@ function exposeBenchHooks(engine: Comlink.Remote<EngineApi>): void {
     runtime,
     time: (n, reps) => engine.benchTime(n, reps),
     matmulGflops: (size, reps) => engine.matmulGflops(size, reps),
+    requests: async () => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      const html: RequestTiming[] = nav
+        ? [
+            {
+              url: nav.name,
+              start: performance.timeOrigin + nav.requestStart,
+              firstByte: performance.timeOrigin + nav.responseStart,
+              end: performance.timeOrigin + nav.responseEnd,
+              bytes: nav.transferSize,
+            },
+          ]
+        : [];
+      return {
+        navigationStart: performance.timeOrigin,
+        requests: [...html, ...requestTimings(), ...(await engine.requests())],
+      };
+    },
   };
 }
 

@@ -48,6 +48,16 @@ export interface Drawn {
   ms: number;
 }
 
+/** One request as Resource Timing saw it, in ms since the epoch (the page and the worker have different time origins). */
+export interface RequestTiming {
+  url: string;
+  start: number;
+  /** When the first response byte arrived: from start to here is mostly the server's time. */
+  firstByte: number;
+  end: number;
+  bytes: number;
+}
+
 export interface EngineApi {
   /** Resolves with the model and runtime, or null when there is nothing to run (the status event says why). */
   start(opts: StartOptions, onEvent: (e: EngineEvent) => void): Promise<Started | null>;
@@ -57,4 +67,6 @@ export interface EngineApi {
   /** For npm run bench:web: the generator alone, and the backend's matmul speed. */
   benchTime(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
   matmulGflops(size: number, reps: number): Promise<number>;
+  /** The engine's own requests so far (scripts, WASM, manifest, files). */
+  requests(): Promise<RequestTiming[]>;
 }

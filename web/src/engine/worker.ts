@@ -8,6 +8,7 @@ import type { Drawn, DrawSpec, EngineApi, EngineEvent, RuntimeInfo, StartOptions
 import { type Generator, loadGenerator } from './generator.ts';
 import { slerp } from './latent.ts';
 import { obtainModel } from './model-source.ts';
+import { requestTimings } from './request-timings.ts';
 import { type Runtime, startRuntime, type Tf } from './runtime.ts';
 
 let tf: Tf;
@@ -107,6 +108,8 @@ const engine: EngineApi = {
     b.dispose();
     return (2 * size ** 3) / s / 1e9;
   },
+
+  requests: async () => requestTimings(),
 };
 
 Comlink.expose(engine);
