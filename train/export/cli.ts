@@ -1,8 +1,9 @@
-// npm run export -- --model RUN_DIR --out DIR [--quantize uint8|float16|float32] [--report report.json] [--samples 10000]
+// npm run export -- --model RUN_DIR --out DIR [--quantize uint8|float16|float32] [--report report.json] [--samples 10000] [--training-from EXPORT_DIR]
 // npm run export -- --upgrade EXPORT_DIR [--report report.json]
-// Exports a run's generator as a TF.js layers model with the contract's (schema 2) manifest. The
-// manifest's metrics come from --report (an `npm run evaluate --json` file) or from a fresh
-// evaluation. --upgrade rewrites an existing export's manifest as schema 2 in place, without its run.
+// Exports a run's generator, folded for inference (train/export/inference.ts), as a TF.js layers
+// model with the contract's (schema 2) manifest. The manifest's metrics come from --report (an
+// `npm run evaluate --json` file) or from a fresh evaluation. --upgrade rewrites an existing
+// export's manifest as schema 2 in place, without its run.
 import { readFileSync } from 'node:fs';
 import { type Metrics, metricsSchema, QUANTIZATIONS, type Quantization } from '../../contract/index.ts';
 import { selectBackend } from '../backend.ts';
@@ -24,6 +25,10 @@ const program = command(
   .option('--samples <n>', 'digits to generate when evaluating now', integer('--samples', 100), 10_000)
   .option('--no-ema', "export the run's raw G, not its moving average")
   .option(
+    '--training-from <dir>',
+    'state the training facts (time, device, commit) and training.json notes of this earlier export of the same weights, e.g. when re-exporting a shipped model from a reproduction of its run',
+  )
+  .option(
     '--upgrade <dir>',
     "rewrite an exported folder's manifest as schema 2 in place (sample grid drawn by the model; losses.svg and training.json beside it)",
   );
@@ -35,6 +40,7 @@ interface ExportOptions {
   report?: string;
   samples: number;
   ema: boolean;
+  trainingFrom?: string;
   upgrade?: string;
 }
 
@@ -47,6 +53,10 @@ function task(o: ExportOptions): { upgrade: string } | { model: string; out: str
     if (o.model !== undefined || o.out !== undefined)
       throw new UsageError(
         '--upgrade works on an exported folder in place: give it without --model and --out',
+      );
+    if (o.trainingFrom !== undefined)
+      throw new UsageError(
+        '--upgrade keeps the folder’s own training facts: give it without --training-from',
       );
     return { upgrade: o.upgrade };
   }
@@ -72,6 +82,7 @@ run(async () => {
     metrics,
     samples: o.samples,
     ema: o.ema,
+    trainingFrom: o.trainingFrom,
     log: (l) => console.error(l),
   });
   const bytes = manifest.files.reduce((a, f) => a + f.bytes, 0);

@@ -19,6 +19,7 @@ import { sha256 } from '../hash.ts';
 import type { Preset } from '../models/presets.ts';
 import { sampleGridPng } from '../samples.ts';
 import { modelCard } from './card.ts';
+import { inferenceModel } from './inference.ts';
 import { type Quantization, type QuantizationSpec, quantize } from './quantize.ts';
 
 export interface ExportOptions {
@@ -32,6 +33,11 @@ export interface ExportOptions {
   notes?: string[];
   /** For tests: a fixed clock. */
   now?: Date;
+  /**
+   * Export the generator as trained rather than folded for inference (inference.ts). For
+   * comparisons only: every real export is folded.
+   */
+  unfolded?: boolean;
 }
 
 /** The seed of the sample grid (samples.png): the evaluation's seed. */
@@ -111,11 +117,26 @@ export function describeModel(d: DescribeOptions): { manifest: ManifestV2; docs:
 
 /**
  * Writes a standard TF.js layers model (model.json + one content-addressed shard), the sample grid
- * (samples.png, drawn by this generator from the evaluation's seed), the run's losses.svg when
- * given, and the schema 2 manifest into `outDir`, atomically (replaceDir). `model.save()` cannot
- * write quantized weights, so manifest and shard are written here. Returns the manifest.
+ * (samples.png, drawn by the exported model from the evaluation's seed), the run's losses.svg when
+ * given, and the schema 2 manifest into `outDir`, atomically (replaceDir). The model is the
+ * generator folded for inference (no BatchNorm; see inference.ts). `model.save()` cannot write
+ * quantized weights, so manifest and shard are written here. Returns the manifest.
  */
 export function exportGenerator(
+  trained: LayersModel,
+  preset: Preset,
+  outDir: string,
+  opts: ExportOptions,
+): ManifestV2 {
+  const generator = opts.unfolded ? trained : inferenceModel(trained);
+  try {
+    return writeExport(generator, preset, outDir, opts);
+  } finally {
+    if (generator !== trained) generator.dispose();
+  }
+}
+
+function writeExport(
   generator: LayersModel,
   preset: Preset,
   outDir: string,

@@ -6,8 +6,9 @@ import { readCheckpoint } from '../checkpoint.ts';
 import { trainConfigSchema } from '../config.ts';
 import { evaluateGenerator, formatReport, loadGeneratorFromCheckpoint } from '../evaluate/evaluate.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
-import { exportGenerator } from './export.ts';
+import { exportGenerator, verifyExport } from './export.ts';
 import type { Quantization } from './quantize.ts';
+import { trainingNotes } from './upgrade.ts';
 
 function gitCommit(): string {
   if (process.env.GITHUB_SHA) return process.env.GITHUB_SHA;
@@ -57,10 +58,18 @@ export async function exportRun(
     reportFile?: string;
     /** Export the run's moving average of G where it has one (default), or G's raw weights. */
     ema?: boolean;
+    /**
+     * An earlier export of the same weights (e.g. the shipped model, re-exported from a
+     * reproduction of its run): state its training facts and its training.json notes, not this
+     * checkpoint's time, device and commit.
+     */
+    trainingFrom?: string;
     log: (l: string) => void;
   },
 ): Promise<ManifestV2> {
-  const training = trainingFacts(runDir);
+  const { training, notes } = opts.trainingFrom
+    ? earlierTraining(opts.trainingFrom, trainingFacts(runDir))
+    : { training: trainingFacts(runDir), notes: undefined };
   const { generator, preset, weights } = loadGeneratorFromCheckpoint(runDir, { ema: opts.ema });
   opts.log(`exporting ${weights === 'ema' ? 'the moving average of G' : "G's raw weights"}`);
   let metrics = opts.metrics;
@@ -83,9 +92,22 @@ export async function exportRun(
     training,
     lossesSvg: existsSync(lossesPath) ? readFileSync(lossesPath, 'utf8') : undefined,
     weightsKind: weights,
+    notes,
   });
   generator.dispose();
   return manifest;
+}
+
+/** The training facts and notes of an earlier export, which must be of as many steps at the same batch. */
+function earlierTraining(dir: string, run: Manifest['training']) {
+  const verified = verifyExport(dir);
+  if (!verified.ok) throw new Error(`${dir}: not a valid export: ${verified.problems.join('; ')}`);
+  const { training } = verified.manifest;
+  if (training.steps !== run.steps || training.batchSize !== run.batchSize)
+    throw new Error(
+      `${dir} was trained ${training.steps} steps at batch ${training.batchSize}, the run ${run.steps} at batch ${run.batchSize}: not the same weights`,
+    );
+  return { training, notes: trainingNotes(dir) };
 }
 
 export const defaultExportDir = (runDir: string) => join(runDir, 'export');

@@ -17,7 +17,7 @@ import { sampleGridPng } from '../samples.ts';
 import { describeModel, manifestText, SAMPLES_SEED, verifyExport } from './export.ts';
 
 /** What training.json (written by hand beside a shipped model) may say, in a sentence each. */
-function trainingNotes(dir: string): string[] {
+export function trainingNotes(dir: string): string[] {
   const path = join(dir, 'training.json');
   if (!existsSync(path)) return [];
   const facts = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
