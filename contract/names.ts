@@ -8,4 +8,4 @@ export const QUANTIZATIONS = ['uint8', 'float16', 'float32'] as const;
 export type Quantization = (typeof QUANTIZATIONS)[number];
 
 /** Where a published model was trained (the manifest's training.backend). */
-export const TRAINING_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export const TRAINING_BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;

@@ -2,17 +2,23 @@ import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { errorMessage } from './errors.ts';
+import { type AdapterFacts, adapterName, describeAdapter } from './kernels/webgpu-device.ts';
+import { probeWebGpu } from './kernels/webgpu-probe.ts';
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 export interface BackendInfo {
-  /** tfjs backend name: 'tensorflow' | 'wasm' | 'cpu'. */
-  name: 'tensorflow' | 'wasm' | 'cpu';
+  /** tfjs backend name. */
+  name: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   /** What actually runs the math, for logs and the manifest. */
   device: string;
   gpu: boolean;
 }
+
+/** Backends that run each op on their device themselves: one training thread, no replicas. */
+export const runsOpsItself = (name: BackendInfo['name']): boolean =>
+  name === 'tensorflow' || name === 'webgpu';
 
 /** The fields tfjs-node's backend exposes about its device (not in tfjs-core's types). */
 interface NodeBackendFlags {
@@ -23,6 +29,9 @@ interface NodeBackendFlags {
 /** Loads a package for its side effect (registering a backend); tests pass a stand-in. */
 export type Importer = (pkg: string) => Promise<unknown>;
 const nodeImport: Importer = (pkg) => import(pkg);
+
+/** Which WebGPU adapter this machine offers, or why none; tests pass a stand-in. */
+export type WebGpuProbe = () => Promise<AdapterFacts | string>;
 
 const cpuModel = (): string => `${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} cores)`;
 
@@ -39,37 +48,57 @@ async function tryImport(pkg: string, importer: Importer): Promise<string | null
   }
 }
 
-async function useTensorflow(log: (line: string) => void, importer: Importer): Promise<BackendInfo | null> {
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    const err = await tryImport(pkg, importer);
-    if (err !== null) {
-      log(`backend: ${pkg} not available (${err})`);
-      continue;
-    }
-    // setBackend throws (rather than returning false) when the package registered its backend with
-    // another copy of tfjs-core: fall through to the next option either way.
-    const ok = await tf.setBackend('tensorflow').catch((e: unknown) => {
-      log(`backend: ${pkg} loaded but its backend did not start (${errorMessage(e)})`);
-      return false;
-    });
-    if (!ok) continue;
-    const flags = tf.backend() as unknown as NodeBackendFlags;
-    const gpu = flags.isUsingGpuDevice === true;
-    if (flags.isGPUPackage && !gpu) {
-      // tfjs-node-gpu quietly runs on the CPU when CUDA 11 / cuDNN 8 libraries are missing.
-      log(
-        '!!! WARNING: @tensorflow/tfjs-node-gpu loaded but TensorFlow found NO GPU device: it is running on the CPU.\n' +
-          '!!! It needs CUDA 11.x and cuDNN 8 (libtensorflow 2.9.1); with CUDA 12 it silently falls back to the CPU.',
-      );
-    }
-    return {
-      name: 'tensorflow',
-      gpu,
-      device: gpu ? 'GPU (CUDA, libtensorflow)' : `CPU via libtensorflow: ${cpuModel()}`,
-    };
-  }
-  return null;
+const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
+const TFJS_NODE = '@tensorflow/tfjs-node';
+
+/** Loads a tfjs-node package and starts its 'tensorflow' backend; a string says why not. */
+async function startTensorflow(pkg: string, importer: Importer): Promise<BackendInfo | string> {
+  const err = await tryImport(pkg, importer);
+  if (err !== null) return `${pkg} not available (${err})`;
+  // setBackend throws (rather than returning false) when the package registered its backend with
+  // another copy of tfjs-core: fall through to the next option either way.
+  const failure = await tf.setBackend('tensorflow').then(
+    (ok) => (ok ? null : 'did not start'),
+    (e: unknown) => errorMessage(e),
+  );
+  if (failure !== null) return `${pkg} loaded but its backend did not start (${failure})`;
+  const flags = tf.backend() as unknown as NodeBackendFlags;
+  const gpu = flags.isUsingGpuDevice === true;
+  return {
+    name: 'tensorflow',
+    gpu,
+    device: gpu ? 'GPU (CUDA, libtensorflow)' : `CPU via libtensorflow: ${cpuModel()}`,
+  };
 }
+
+// tfjs-node-gpu quietly runs on the CPU when CUDA 11 / cuDNN 8 libraries are missing.
+const NO_CUDA_WARNING =
+  '!!! WARNING: @tensorflow/tfjs-node-gpu loaded but TensorFlow found NO GPU device: it is running on the CPU.\n' +
+  '!!! It needs CUDA 11.x and cuDNN 8 (libtensorflow 2.9.1); with CUDA 12 it silently falls back to the CPU.';
+
+/**
+ * Starts tfjs's WebGPU backend on Dawn in this process (webgpu-device.ts, webgpu-backend.ts) with
+ * the project's kernel fixes; a string says why not.
+ */
+export async function startWebGpu(): Promise<{ info: BackendInfo; facts: AdapterFacts } | string> {
+  // Before Dawn gives Node a navigator.gpu: the package then registers its kernels but not its own factory.
+  await import('@tensorflow/tfjs-backend-webgpu');
+  const { requestNodeAdapter } = await import('./kernels/webgpu-device.ts');
+  const { registerNodeWebGpuBackend } = await import('./kernels/webgpu-backend.ts');
+  const { registerWebGpuTrainingKernels } = await import('./kernels/webgpu-training.ts');
+  const gpu = await requestNodeAdapter();
+  if (typeof gpu === 'string') return gpu;
+  registerNodeWebGpuBackend(gpu.adapter);
+  if (!(await tf.setBackend('webgpu'))) return 'its backend did not start';
+  registerWebGpuTrainingKernels();
+  return {
+    info: { name: 'webgpu', gpu: !gpu.facts.fallback, device: describeAdapter(gpu.facts) },
+    facts: gpu.facts,
+  };
+}
+
+// SwiftShader ran the fast-cond step several times slower than wasm on the same cores (npm run bench:train).
+const FALLBACK_NOTE = 'a fallback (software) adapter: correct, but slower than wasm';
 
 async function useWasm(): Promise<BackendInfo> {
   await import('@tensorflow/tfjs-backend-wasm');
@@ -95,35 +124,97 @@ async function useCpu(): Promise<BackendInfo> {
 }
 
 /**
- * Picks the training backend. `auto` tries tfjs-node-gpu, tfjs-node, wasm, cpu in that order.
- * With `requireGpu`, anything but a real GPU device is an error.
+ * `--backend auto`: the GPU routes first (tfjs-node-gpu on a GPU device, then WebGPU on a hardware
+ * adapter), then the CPU ones (tfjs-node, wasm, cpu), logging why each one before was skipped. A
+ * tfjs-node-gpu that found no GPU device is kept as the CPU route tfjs-node would have been.
+ */
+async function autoBackend(
+  log: (line: string) => void,
+  importer: Importer,
+  probe: WebGpuProbe,
+): Promise<BackendInfo> {
+  let cpuTensorflow: BackendInfo | null = null;
+  const tfGpu = await startTensorflow(TFJS_NODE_GPU, importer);
+  if (typeof tfGpu === 'string') log(`backend: ${tfGpu}`);
+  else if (tfGpu.gpu) return tfGpu;
+  else {
+    log(NO_CUDA_WARNING);
+    log(`backend: ${TFJS_NODE_GPU} skipped for now: no GPU device (kept as the CPU route)`);
+    cpuTensorflow = tfGpu;
+  }
+
+  const found = await probe();
+  if (typeof found === 'string') log(`backend: WebGPU not available (${found})`);
+  else if (found.fallback)
+    log(`backend: WebGPU skipped: its only adapter (${adapterName(found)}) is ${FALLBACK_NOTE}`);
+  else {
+    const started = await startWebGpu();
+    if (typeof started !== 'string' && started.info.gpu) return started.info;
+    log(
+      `backend: WebGPU skipped: ${typeof started === 'string' ? started : `in this process Dawn offered ${FALLBACK_NOTE}`}`,
+    );
+  }
+
+  if (cpuTensorflow) {
+    await tf.setBackend('tensorflow');
+    return cpuTensorflow;
+  }
+  const tfCpu = await startTensorflow(TFJS_NODE, importer);
+  if (typeof tfCpu !== 'string') return tfCpu;
+  log(`backend: ${tfCpu}`);
+  try {
+    return await useWasm();
+  } catch (e) {
+    log(`backend: wasm not available (${errorMessage(e)})`);
+  }
+  return useCpu();
+}
+
+/** `--backend tensorflow`: tfjs-node-gpu, else tfjs-node. */
+async function tensorflowBackend(log: (line: string) => void, importer: Importer): Promise<BackendInfo> {
+  for (const pkg of [TFJS_NODE_GPU, TFJS_NODE]) {
+    const r = await startTensorflow(pkg, importer);
+    if (typeof r !== 'string') {
+      if (pkg === TFJS_NODE_GPU && !r.gpu) log(NO_CUDA_WARNING);
+      return r;
+    }
+    log(`backend: ${r}`);
+  }
+  throw new Error(`--backend tensorflow: neither ${TFJS_NODE_GPU} nor ${TFJS_NODE} could be loaded`);
+}
+
+/** `--backend webgpu`: any adapter Dawn offers; a software one is said to be one. */
+async function webgpuBackend(log: (line: string) => void): Promise<BackendInfo> {
+  const started = await startWebGpu();
+  if (typeof started === 'string') throw new Error(`--backend webgpu: no WebGPU (${started})`);
+  if (started.facts.fallback) log(`note: WebGPU runs on ${FALLBACK_NOTE} (${adapterName(started.facts)})`);
+  return started.info;
+}
+
+/**
+ * Picks the training backend (see autoBackend for `auto`). With `requireGpu`, anything but a real
+ * GPU device is an error: tfjs-node-gpu on the CPU, or WebGPU on a software adapter.
  */
 export async function selectBackend(
   choice: BackendChoice,
   requireGpu: boolean,
   log: (line: string) => void = (l) => console.error(l),
   importer: Importer = nodeImport,
+  probe: WebGpuProbe = probeWebGpu,
 ): Promise<BackendInfo> {
   // Silences tfjs's "install tfjs-node" banner and per-op debug checks.
   tf.env().set('PROD', true);
-  let info: BackendInfo | null = null;
-  if (choice === 'auto' || choice === 'tensorflow') {
-    info = await useTensorflow(log, importer);
-    if (!info && choice === 'tensorflow') {
-      throw new Error(
-        '--backend tensorflow: neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded',
-      );
-    }
-  }
-  if (!info && choice === 'wasm') info = await useWasm();
-  if (!info && choice === 'auto') {
-    try {
-      info = await useWasm();
-    } catch (e) {
-      log(`backend: wasm not available (${errorMessage(e)})`);
-    }
-  }
-  if (!info) info = await useCpu();
+  const info =
+    choice === 'auto'
+      ? await autoBackend(log, importer, probe)
+      : choice === 'tensorflow'
+        ? await tensorflowBackend(log, importer)
+        : choice === 'webgpu'
+          ? await webgpuBackend(log)
+          : choice === 'wasm'
+            ? await useWasm()
+            : await useCpu();
+  if (info.name === 'webgpu') log(`backend: WebGPU adapter: ${info.device}`);
   if (requireGpu && !info.gpu) {
     throw new Error(`--require-gpu: training would run on ${info.name} (${info.device}), not on a GPU`);
   }

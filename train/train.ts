@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { annealFactor } from './anneal.ts';
-import { type BackendInfo, selectBackend } from './backend.ts';
+import { type BackendInfo, runsOpsItself, selectBackend } from './backend.ts';
 import { Batches, disposeBatch } from './batches.ts';
 import {
   CHECKPOINT,
@@ -88,10 +88,10 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   }
 
   let backend = await selectBackend(run.backend, run.requireGpu, log);
-  if (run.threads > 1 && backend.name === 'tensorflow') {
-    // libtensorflow spreads each op over every core (or runs on the GPU) by itself.
+  if (run.threads > 1 && runsOpsItself(backend.name)) {
+    // libtensorflow spreads each op over every core (or runs on the GPU) by itself; WebGPU runs on its device.
     log(
-      `note: --threads ${run.threads} applies to the wasm and cpu backends; tensorflow uses its own threads`,
+      `note: --threads ${run.threads} applies to the wasm and cpu backends; ${backend.name} uses its own threads`,
     );
     run = { ...run, threads: 1 };
   }
@@ -113,7 +113,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       `note: the checkpoint was trained on ${ckpt.state.backend}; continuing on ${backend.name} (not bit-identical)`,
     );
   }
-  if (savedThreads !== run.threads) {
+  if (ckpt && savedThreads !== run.threads) {
     log(`note: the run used ${savedThreads} thread(s); continuing with ${run.threads} (not bit-identical)`);
   }
   mkdirSync(out, { recursive: true });
