@@ -15,8 +15,9 @@ import { startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
 import { command, listOf, parseOrExit } from '../../train/command.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
-import { BACKENDS as PAGE_BACKENDS, type BackendChoice as PageBackend } from '../../web/src/config.ts';
+import { BACKENDS as PAGE_BACKENDS, type BackendChoice as PageBackend } from '../../web/src/url-state.ts';
 import { launchChromium } from '../browser/chromium.ts';
+import { type Row, table } from './table.ts';
 
 interface GanWindow {
   __gan: {
@@ -116,7 +117,6 @@ await store.close();
 const worker = await startLocalWorker({ persistDir: persist });
 const browser = await launchChromium();
 
-type Row = Record<string, string | number>;
 const rows: Row[] = [];
 const loads: Row[] = [];
 try {
@@ -199,16 +199,6 @@ try {
   rmSync(persist, { recursive: true, force: true });
 }
 
-function table(rs: Row[]): string {
-  const cols = Object.keys(rs[0]);
-  const w = cols.map((c) => Math.max(c.length, ...rs.map((r) => String(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padStart(w[i])).join('  ');
-  return [
-    line(cols),
-    line(w.map((x) => '-'.repeat(x))),
-    ...rs.map((r) => line(cols.map((c) => String(r[c])))),
-  ].join('\n');
-}
 console.log(
   `\nheadless Chromium, ${new Date().toISOString()}; weights: ${models.map((m) => `${m.preset} ${m.bytes.toLocaleString('en-US')} B (${m.manifest.quantization})`).join(', ')}`,
 );
