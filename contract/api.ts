@@ -1,7 +1,8 @@
 // The API's own messages: its error shape and the retrain request (the same fields are the training
 // workflow's dispatch inputs).
-import { z } from 'zod';
+
 import { PRESET_NAMES, QUANTIZATIONS } from './names.ts';
+import { z } from './zod.ts';
 
 /** Every error the API returns. `code` is stable and machine-readable; `message` is for people. */
 export const apiErrorSchema = z

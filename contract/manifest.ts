@@ -1,9 +1,10 @@
 // What R2 holds and what the API returns about a model: the training job writes these shapes, the
 // worker validates what it reads against them, the page checks what it downloads.
-import { z } from 'zod';
+
 import { modelInputSchema, modelOutputSchema } from './model-signature.ts';
 import { PRESET_NAMES, QUANTIZATIONS, TRAINING_BACKENDS } from './names.ts';
 import { VERSION_PATTERN } from './version.ts';
+import { z } from './zod.ts';
 
 export const versionSchema = z.string().regex(VERSION_PATTERN, 'a version such as 20261127T160000Z-ab12cd34');
 

@@ -1,6 +1,6 @@
 // How to call a generator without reading our code: its inputs in the order `predict` takes them,
 // and what its output means. Schema 2 manifests carry this; the exporter writes it from the preset.
-import { z } from 'zod';
+import { z } from './zod.ts';
 
 /** The noise every preset is trained on (train/rng.ts normals; the page's latents()). */
 export const NOISE_DISTRIBUTION = 'normal(0,1)';

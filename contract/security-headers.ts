@@ -19,9 +19,8 @@ export const SECURITY_HEADERS = {
  * The CSP allows WASM ('wasm-unsafe-eval') and tfjs's threaded-WASM workers, which start from blob:
  * URLs and importScripts() another blob:; blob: URLs can only be minted by the page's own scripts.
  * No 'unsafe-eval': code that probes for eval must not run on the page, as a refused probe is still
- * a CSP violation that Chromium lists as an issue (Lighthouse best practices). Zod 4 probes with
- * `new Function('')` whenever it builds an object schema, unless `z.config({ jitless: true })` ran
- * before the first schema was built.
+ * a CSP violation that Chromium lists as an issue (Lighthouse best practices): zod would, unless
+ * jitless (contract/zod.ts).
  * The API must not send these: its files are read by pages on other origins (CORP cross-origin).
  */
 export const PAGE_HEADERS = {

@@ -28,8 +28,9 @@ function item(v: VersionSummary, running: string): HTMLLIElement {
       src: v.samplesPath,
       alt: `Sample digits of version ${v.version}`,
       loading: 'lazy',
-      width: 160,
-      height: 160,
+      // The exporter's grid: 8 × 10 digits (train/samples.ts); the box keeps that shape before it loads.
+      width: 484,
+      height: 604,
     });
     li.append(img);
   }

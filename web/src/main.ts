@@ -5,6 +5,7 @@ import type { Manifest } from '../../contract/index.ts';
 import { downloadPng } from './download.ts';
 import type { DrawSpec, EngineApi, EngineEvent, RequestTiming, RuntimeInfo } from './engine/api.ts';
 import { requestTimings } from './engine/request-timings.ts';
+import { gridShape, SIZE } from './grid.ts';
 import { lastGood, rememberGood } from './last-good.ts';
 import { showModelInfo } from './model-info.ts';
 import { prefetchWasm } from './prefetch.ts';
@@ -171,7 +172,7 @@ async function walk(engine: Comlink.Remote<EngineApi>): Promise<void> {
 function onEvent(engine: Comlink.Remote<EngineApi>, e: EngineEvent): void {
   if (e.type === 'status') setStatus(e.state, e.text);
   else if (e.type === 'progress') {
-    progress.hidden = e.loaded >= e.total;
+    progress.classList.toggle('done', e.loaded >= e.total);
     progress.max = e.total;
     progress.value = e.loaded;
   } else if (e.type === 'note') {
@@ -185,8 +186,17 @@ function onEvent(engine: Comlink.Remote<EngineApi>, e: EngineEvent): void {
   }
 }
 
+/** The canvas gets its final shape before the first digits arrive: nothing moves when they do. */
+function reserveCanvas(s: PageState): void {
+  const { cols, rows } = s.view === 'styles' ? { cols: 10, rows: s.rows } : gridShape(s.n);
+  canvas.width = cols * SIZE;
+  canvas.height = rows * SIZE;
+  colLabels.hidden = s.view !== 'styles';
+}
+
 async function main(): Promise<void> {
   showControls(initial.state);
+  reserveCanvas(initial.state);
   prefetchWasm(initial.state.backend);
   const worker = new Worker(new URL('./engine/worker.ts', import.meta.url), {
     type: 'module',
@@ -198,7 +208,7 @@ async function main(): Promise<void> {
     { backend: initial.state.backend, version: initial.state.version, lastGood: lastGood() },
     Comlink.proxy((e: EngineEvent) => onEvent(engine, e)),
   );
-  progress.hidden = true;
+  progress.classList.add('done');
   if (!started) return;
   ({ manifest, runtime } = started);
   document.body.dataset.backend = runtime.kind;

@@ -1,11 +1,6 @@
 // The promoted model's manifest (or a chosen version's) from the page's own API, checked against
 // the shared contract.
-import { z } from 'zod';
 import { apiErrorSchema, type Manifest, manifestSchema } from '../../../contract/index.ts';
-
-// Zod would probe `new Function` to speed up parsing; the page's CSP forbids eval, and the probe
-// would log a CSP violation. Parse without it.
-z.config({ jitless: true });
 
 export class NoModelError extends Error {}
 export class OfflineError extends Error {}
