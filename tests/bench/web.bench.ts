@@ -17,6 +17,7 @@ import { command, listOf, parseOrExit } from '../../train/command.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
 import { BACKENDS as PAGE_BACKENDS, type BackendChoice as PageBackend } from '../../web/src/url-state.ts';
 import { launchChromium } from '../browser/chromium.ts';
+import { coldPath, type RequestTiming } from './cold-path.ts';
 import { type Row, table } from './table.ts';
 
 interface GanWindow {
@@ -24,6 +25,7 @@ interface GanWindow {
     runtime: { label: string; kind: string; initMs: number };
     time(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
     matmulGflops(size: number, reps: number): Promise<number>;
+    requests(): Promise<{ navigationStart: number; requests: RequestTiming[] }>;
   };
 }
 
@@ -156,6 +158,8 @@ try {
       process.stderr.write(`${backend} × ${m.preset} …\n`);
       await page.goto(url);
       const cold = await ready();
+      const timings = await page.evaluate(() => (window as unknown as GanWindow).__gan.requests());
+      const path = coldPath(timings.navigationStart, cold, timings.requests);
       const coldBytes = { ...bytes };
       for (const k of Object.keys(bytes) as (keyof typeof bytes)[]) bytes[k] = 0;
       await page.reload();
@@ -164,6 +168,10 @@ try {
         backend,
         preset: m.preset,
         coldMs: cold,
+        'cold server wait ms': path.serverWaitMs.toFixed(0),
+        'cold page ms': path.pageMs.toFixed(0),
+        requests: path.requestsBefore,
+        'first script KB': (path.firstScriptBytes / 1024).toFixed(1),
         warmMs: warm,
         ...Object.fromEntries(
           Object.entries(coldBytes).map(([k, v]) => [`cold ${k} KB`, (v / 1024).toFixed(0)]),
@@ -204,5 +212,6 @@ console.log(
 );
 console.log(`\ngeneration\n${table(rows)}`);
 console.log(
-  `\nnavigation to the first drawn grid (ms since navigation start; cold = empty cache)\n${table(loads)}`,
+  `\nnavigation to the first drawn grid (ms since navigation start; cold = empty cache; server wait = ` +
+    `time some request before the first grid waited for its first byte, page = the rest)\n${table(loads)}`,
 );

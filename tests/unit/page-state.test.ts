@@ -105,3 +105,31 @@ describe('the grid image', () => {
     expect(gridShape(60, 10)).toEqual({ cols: 10, rows: 6 });
   });
 });
+
+describe('the cold path split (bench:web)', () => {
+  it('counts overlapping server waits once and only before the first grid', async () => {
+    const { coldPath, unionMs } = await import('../bench/cold-path.ts');
+    expect(
+      unionMs([
+        [0, 10],
+        [5, 20],
+        [30, 40],
+        [41, 41],
+      ]),
+    ).toBe(30);
+    const r = (url: string, start: number, firstByte: number) => ({
+      url,
+      start,
+      firstByte,
+      end: firstByte + 1,
+      bytes: 100,
+    });
+    const split = coldPath(1000, 500, [
+      r('http://x/', 1000, 1100),
+      r('http://x/assets/index-abc.js', 1110, 1150),
+      r('http://x/v1/model', 1120, 1200), // overlaps the script's wait
+      r('http://x/late', 1600, 1700), // after the first grid (drawn at 1500)
+    ]);
+    expect(split).toEqual({ serverWaitMs: 190, pageMs: 310, firstScriptBytes: 100, requestsBefore: 3 });
+  });
+});
