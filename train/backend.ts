@@ -30,8 +30,13 @@ interface NodeBackendFlags {
 export type Importer = (pkg: string) => Promise<unknown>;
 const nodeImport: Importer = (pkg) => import(pkg);
 
-/** Which WebGPU adapter this machine offers, or why none; tests pass a stand-in. */
-export type WebGpuProbe = () => Promise<AdapterFacts | string>;
+/** How `auto` reaches WebGPU; tests pass stand-ins. */
+export interface WebGpuRoute {
+  /** Which adapter this machine offers, or why none (without starting anything here). */
+  probe: () => Promise<AdapterFacts | string>;
+  /** Starts the 'webgpu' backend in this process; a string says why not. */
+  start: () => Promise<{ info: BackendInfo; facts: AdapterFacts } | string>;
+}
 
 const cpuModel = (): string => `${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} cores)`;
 
@@ -131,7 +136,7 @@ async function useCpu(): Promise<BackendInfo> {
 async function autoBackend(
   log: (line: string) => void,
   importer: Importer,
-  probe: WebGpuProbe,
+  webgpu: WebGpuRoute,
 ): Promise<BackendInfo> {
   let cpuTensorflow: BackendInfo | null = null;
   const tfGpu = await startTensorflow(TFJS_NODE_GPU, importer);
@@ -143,12 +148,12 @@ async function autoBackend(
     cpuTensorflow = tfGpu;
   }
 
-  const found = await probe();
+  const found = await webgpu.probe();
   if (typeof found === 'string') log(`backend: WebGPU not available (${found})`);
   else if (found.fallback)
     log(`backend: WebGPU skipped: its only adapter (${adapterName(found)}) is ${FALLBACK_NOTE}`);
   else {
-    const started = await startWebGpu();
+    const started = await webgpu.start();
     if (typeof started !== 'string' && started.info.gpu) return started.info;
     log(
       `backend: WebGPU skipped: ${typeof started === 'string' ? started : `in this process Dawn offered ${FALLBACK_NOTE}`}`,
@@ -184,8 +189,8 @@ async function tensorflowBackend(log: (line: string) => void, importer: Importer
 }
 
 /** `--backend webgpu`: any adapter Dawn offers; a software one is said to be one. */
-async function webgpuBackend(log: (line: string) => void): Promise<BackendInfo> {
-  const started = await startWebGpu();
+async function webgpuBackend(log: (line: string) => void, webgpu: WebGpuRoute): Promise<BackendInfo> {
+  const started = await webgpu.start();
   if (typeof started === 'string') throw new Error(`--backend webgpu: no WebGPU (${started})`);
   if (started.facts.fallback) log(`note: WebGPU runs on ${FALLBACK_NOTE} (${adapterName(started.facts)})`);
   return started.info;
@@ -200,17 +205,17 @@ export async function selectBackend(
   requireGpu: boolean,
   log: (line: string) => void = (l) => console.error(l),
   importer: Importer = nodeImport,
-  probe: WebGpuProbe = probeWebGpu,
+  webgpu: WebGpuRoute = { probe: () => probeWebGpu(), start: startWebGpu },
 ): Promise<BackendInfo> {
   // Silences tfjs's "install tfjs-node" banner and per-op debug checks.
   tf.env().set('PROD', true);
   const info =
     choice === 'auto'
-      ? await autoBackend(log, importer, probe)
+      ? await autoBackend(log, importer, webgpu)
       : choice === 'tensorflow'
         ? await tensorflowBackend(log, importer)
         : choice === 'webgpu'
-          ? await webgpuBackend(log)
+          ? await webgpuBackend(log, webgpu)
           : choice === 'wasm'
             ? await useWasm()
             : await useCpu();

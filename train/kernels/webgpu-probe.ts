@@ -20,21 +20,21 @@ console.log(JSON.stringify(i ? { vendor: i.vendor || 'unknown vendor', architect
 process.exit(0);
 `;
 
-/** The adapter Dawn would give this process, or why there is none. */
-export async function probeWebGpu(): Promise<AdapterFacts | string> {
+/** The adapter Dawn would give a process with environment `env`, or why there is none. */
+export async function probeWebGpu(env: NodeJS.ProcessEnv = process.env): Promise<AdapterFacts | string> {
   let dawn: string;
   try {
     dawn = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
   } catch (e) {
     return `the webgpu package is not installed (${errorMessage(e).split('\n')[0]})`;
   }
-  const env = { ...process.env };
-  quietWayland(env);
+  const childEnv = { ...env };
+  quietWayland(childEnv);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--input-type=module', '-e', script(dawn)],
-      { timeout: PROBE_TIMEOUT_MS, encoding: 'utf8', env },
+      { timeout: PROBE_TIMEOUT_MS, encoding: 'utf8', env: childEnv },
       (error, stdout, stderr) => {
         const line = stdout.trim().split('\n').pop() ?? '';
         if (error || !line) {
@@ -42,7 +42,7 @@ export async function probeWebGpu(): Promise<AdapterFacts | string> {
           return resolve(`the WebGPU probe failed: ${why}`);
         }
         const facts = JSON.parse(line) as AdapterFacts | null;
-        resolve(facts ?? noAdapterReason());
+        resolve(facts ?? noAdapterReason(env));
       },
     );
   });
