@@ -56,13 +56,23 @@ const program = command(
   .option('--seed <n>', 'same seed and backend => same run', integer('--seed'), DEFAULTS.seed)
   .option('--out <dir>', 'run folder (default runs/<preset>-<time>)')
   .option('--resume', 'continue the run in --out from its last checkpoint, to the same final step', false)
-  .addOption(choice('--backend <name>', 'compute backend', BACKENDS).default(DEFAULTS.backend))
+  .addOption(
+    choice(
+      '--backend <name>',
+      'compute backend (auto tries tfjs-node-gpu, WebGPU on a hardware adapter, tfjs-node, wasm, cpu)',
+      BACKENDS,
+    ).default(DEFAULTS.backend),
+  )
   .option(
     '--threads <n>',
     'data-parallel training threads on the wasm/cpu backends (default: all cores; same seed and threads => same run)',
     int('--threads'),
   )
-  .option('--require-gpu', 'fail unless training runs on a GPU', false)
+  .option(
+    '--require-gpu',
+    'fail unless training runs on a GPU (not tfjs-node-gpu on the CPU, not WebGPU on a software adapter)',
+    false,
+  )
   .option('--log-every <n>', 'steps between metric lines', int('--log-every'), DEFAULTS.logEvery)
   .option('--sample-every <n>', 'steps between sample grids', int('--sample-every'), DEFAULTS.sampleEvery)
   .option(
