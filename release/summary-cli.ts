@@ -8,6 +8,7 @@ import { metricsSchema } from '../contract/index.ts';
 import { choice, command, parse, run, UsageError } from '../train/command.ts';
 import { readMetrics } from '../train/metrics.ts';
 import {
+  isBackendLine,
   type ManifestFacts,
   notPublishedBecause,
   type Outcome,
@@ -33,7 +34,8 @@ const program = command(
   .addOption(choice('--r2-configured <bool>', 'the R2 secrets are all set', BOOLS).default('false'))
   .option('--api-url <url>', "the worker's base URL (links the published model)", '')
   .option('--samples-url <url>', 'the uploaded sample grid', '')
-  .option('--run-url <url>', 'the uploaded run folder', '');
+  .option('--run-url <url>', 'the uploaded run folder', '')
+  .option('--train-log <file>', "the training step's output (its backend lines are shown)", '');
 
 interface SummaryOptions {
   runDir: string;
@@ -48,6 +50,7 @@ interface SummaryOptions {
   apiUrl: string;
   samplesUrl: string;
   runUrl: string;
+  trainLog: string;
 }
 
 const reportSchema = z.object({
@@ -76,6 +79,8 @@ const manifestFactsSchema = z.object({
     })
     .optional(),
 });
+
+const checkpointFactsSchema = z.object({ step: z.number(), backend: z.string(), device: z.string() });
 
 /** A JSON file that a failed run may not have written (null), or written otherwise (null, said once). */
 function readJson<T>(file: string, schema: z.ZodType<T>): T | null {
@@ -115,6 +120,11 @@ run(async () => {
     apiUrl: o.apiUrl,
     samplesArtifactUrl: o.samplesUrl,
     runArtifactUrl: o.runUrl,
+    checkpoint: readJson(join(o.runDir, 'checkpoint', 'state.json'), checkpointFactsSchema),
+    backendLog:
+      o.trainLog && existsSync(o.trainLog)
+        ? readFileSync(o.trainLog, 'utf8').split('\n').filter(isBackendLine)
+        : [],
   };
   const text = renderSummary(facts);
   appendFileSync(out, text);

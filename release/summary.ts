@@ -49,7 +49,15 @@ export interface SummaryFacts {
   /** The uploaded sample grid and run folder (upload-artifact's `artifact-url`); empty when absent. */
   samplesArtifactUrl: string;
   runArtifactUrl: string;
+  /** Where the last checkpoint was trained (its state.json), for a run that exported nothing. */
+  checkpoint: { step: number; backend: string; device: string } | null;
+  /** The training log's lines about the backend: which GPU route ran, or why each was skipped. */
+  backendLog: string[];
 }
+
+/** A training log line about the backend choice (train/backend.ts and the CLI's error line). */
+export const isBackendLine = (line: string): boolean =>
+  /^(backend: |!!! |note: WebGPU |error: --(require-gpu|backend)\b)/.test(line);
 
 export const R2_SECRETS = ['R2_ACCOUNT_ID', 'R2_ACCESS_KEY_ID', 'R2_SECRET_ACCESS_KEY', 'R2_BUCKET'];
 /** At most this many points per line: a chart of 160 logged intervals reads no better than of 100. */
@@ -162,10 +170,20 @@ function trainingLine(f: SummaryFacts): string {
   const t = f.manifest?.training;
   if (t)
     return `Trained ${t.steps.toLocaleString('en-US')} steps at batch ${t.batchSize} in ${duration(t.seconds)} on \`${t.backend}\` (${t.device}).`;
+  const c = f.checkpoint;
+  if (c)
+    return `Training checkpointed step ${c.step.toLocaleString('en-US')} on \`${c.backend}\` (${c.device}).`;
   const last = f.losses[f.losses.length - 1];
   return last
     ? `Training logged up to step ${last.step.toLocaleString('en-US')}.`
     : 'Training logged no step.';
+}
+
+/** Which backend ran and why the ones before it were skipped, as the training log says. */
+function backendLines(f: SummaryFacts): string[] {
+  if (!f.backendLog.length) return [];
+  // A code span each: log text is not Markdown (backticks become quotes so the span holds).
+  return ['', 'Backend choice (training log):', ...f.backendLog.map((l) => `- \`${l.replace(/`/g, "'")}\``)];
 }
 
 function gateLine(gate: Outcome): string {
@@ -196,6 +214,7 @@ export function renderSummary(f: SummaryFacts): string {
     `## Training run: ${f.preset}, ${f.steps} steps, ${f.quantization}`,
     '',
     trainingLine(f),
+    ...backendLines(f),
   ];
   out.push('', gateLine(f.gate), '');
   if (published) {

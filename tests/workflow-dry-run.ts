@@ -1,7 +1,8 @@
-// npm run workflow:dry-run [-- --without-r2-secrets] [--event schedule] [--work DIR] …
+// npm run workflow:dry-run [-- --without-r2-secrets] [--event schedule] [--route webgpu] [--work DIR] …
 // Runs .github/workflows/train.yml's own steps here, in order, with the environment it sets: stand-ins
-// for GitHub (inputs, vars, secrets, the job summary file, artifacts), the CPU for the GPU
-// (`--backend wasm`, a tiny budget) and the local R2 for R2. Only what cannot run here is swapped,
+// for GitHub (inputs, vars, secrets, the job summary file, artifacts), this machine for the GPU
+// (a tiny budget on `--backend wasm` for the CUDA route, or on this machine's WebGPU adapter for the
+// WebGPU route: SwiftShader here) and the local R2 for R2. Only what cannot run here is swapped,
 // each swap by an exact piece of the workflow's text, so a changed step is run, or the dry run
 // fails saying which stand-in is stale; never silently skipped.
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { choice, command, integer, parse, run } from '../train/command.ts';
+import { vulkanForTests } from './webgpu-env.ts';
 import { condition, interpolate, toText, type Value } from './workflow-expressions.ts';
 import { type Hooks, type Instead, type JobResult, runJob, workflowSchema } from './workflow-runner.ts';
 
@@ -41,6 +43,13 @@ const program = command(
     false,
   )
   .option('--real-gate', "keep the workflow's gate thresholds (a tiny run fails them)", false)
+  .addOption(
+    choice(
+      '--route <name>',
+      'the GPU route the training step stands in for: cuda (wasm on the CPU) or webgpu (WebGPU on this machine, batch 8)',
+      ['cuda', 'webgpu'],
+    ).default('cuda'),
+  )
   .option('--workflow <file>', 'the workflow to run', WORKFLOW);
 
 interface DryRunOptions {
@@ -51,6 +60,7 @@ interface DryRunOptions {
   withoutR2Secrets: boolean;
   withoutGpuLabel: boolean;
   realGate: boolean;
+  route: 'cuda' | 'webgpu';
   workflow: string;
 }
 
@@ -65,8 +75,15 @@ interface Swap {
   skip?: string;
 }
 
+/** The training command's backend for each GPU route's stand-in. */
+const TRAIN_HERE = {
+  cuda: '--backend wasm --threads 1 --log-every 5 --sample-every 10',
+  // The software adapter is slow: a small batch.
+  webgpu: '--backend webgpu --batch-size 8 --log-every 2 --sample-every 10',
+};
+
 /** What cannot run here, each found by its exact text in the workflow. */
-function swaps(work: string): Swap[] {
+function swaps(work: string, route: DryRunOptions['route']): Swap[] {
   return [
     {
       why: 'checks the CUDA container image; no container runs here',
@@ -80,14 +97,19 @@ function swaps(work: string): Swap[] {
     },
     { why: 'no GPU here', skip: 'The GPU is there', find: 'nvidia-smi' },
     {
+      why: "writes the container's Vulkan driver file; this machine has its own drivers",
+      skip: "The GPU's Vulkan driver (the WebGPU route)",
+      find: 'nvidia_icd.json',
+    },
+    {
       why: 'node_modules is installed here (and in use); tfjs-node-gpu needs CUDA',
       skip: 'Install',
       find: 'npm ci --no-audit --no-fund',
     },
     {
-      why: 'the CPU for the GPU',
-      find: '--backend tensorflow --require-gpu',
-      replace: '--backend wasm --threads 1 --log-every 5 --sample-every 10',
+      why: route === 'cuda' ? 'the CPU for the GPU' : "WebGPU on this machine's adapter for the GPU",
+      find: '--backend auto --require-gpu',
+      replace: TRAIN_HERE[route],
     },
     {
       why: 'the local R2 for R2',
@@ -115,6 +137,7 @@ const NOT_HERE = [
   '--backend tensorflow',
   'tfjs-node-gpu',
   'nvidia-smi',
+  'nvidia_icd.json',
   'apt-get',
   'npm ci',
 ];
@@ -185,6 +208,8 @@ const gitSha = () => spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encodi
 
 run(async () => {
   const o = parse<DryRunOptions>(program);
+  // Dawn reads VK_ICD_FILENAMES when it loads: the steps' processes inherit it (SwiftShader here).
+  if (o.route === 'webgpu') vulkanForTests();
   const work = resolve(o.work ?? mkdtempSync(join(tmpdir(), 'train-dry-run-')));
   mkdirSync(work, { recursive: true });
   const workflow = workflowSchema.parse(parseYaml(readFileSync(resolve(ROOT, o.workflow), 'utf8')));
@@ -236,7 +261,7 @@ run(async () => {
     // A few steps cannot pass the real gate: open it, so the steps after it run too.
     ...(o.realGate ? {} : { MIN_CLASS_ACCURACY: '0', MIN_CLASS_ACCURACY_EACH: '0', MAX_FID: '1000000' }),
   };
-  const table = swaps(work);
+  const table = swaps(work, o.route);
   // Every stand-in must still find its step and text, whether or not that step will run this time.
   const stale = staleSwaps(table, workflow.jobs.train?.steps ?? []);
   if (stale.length)

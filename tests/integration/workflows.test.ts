@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { retrainRequestSchema, workflowInputs } from '../../contract/index.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { mermaidBlocks, parseXyChart } from '../mermaid-xychart.ts';
+import { vulkanForTests } from '../webgpu-env.ts';
 import { shellCommand, type Workflow, workflowSchema } from '../workflow-runner.ts';
 import { runCli, usageTests } from './cli-usage.ts';
 
@@ -30,7 +31,7 @@ const raw = parse(trainText) as {
   on: { schedule: { cron: string }[]; workflow_dispatch: { inputs: Record<string, Input> } };
   permissions: Record<string, string>;
   concurrency: { group: string; 'cancel-in-progress': boolean };
-  jobs: { train: { 'timeout-minutes': number } };
+  jobs: { train: { 'timeout-minutes': number; container: { env?: Record<string, string> } } };
 };
 const train: Workflow = workflowSchema.parse(parse(trainText));
 const ci: Workflow = workflowSchema.parse(parse(ciText));
@@ -71,7 +72,7 @@ describe('workflows', () => {
     for (const k of Object.keys(sent)) expect(Object.keys(inputs)).toContain(k);
   });
 
-  it('train.yml: weekly, one at a time, least privilege, CUDA 11 + cuDNN 8, proves the GPU', () => {
+  it('train.yml: weekly, one at a time, least privilege, CUDA 11 + cuDNN 8 or Vulkan, proves the GPU', () => {
     expect(raw.on.schedule[0].cron).toMatch(/^\S+ \S+ \* \* \d$/);
     expect(raw.permissions).toEqual({ contents: 'read' });
     expect(raw.concurrency).toEqual({ group: 'train', 'cancel-in-progress': false });
@@ -85,8 +86,87 @@ describe('workflows', () => {
       'npm run publish',
       'GITHUB_STEP_SUMMARY',
       'libcudnn\\.so\\.8',
+      '--backend auto --require-gpu',
     ])
       expect(script).toContain(needle);
+  });
+
+  // The order auto tries them in (tfjs-node-gpu on a GPU, then WebGPU on a hardware adapter) is
+  // tests/unit/backend-webgpu.test.ts's; here, that the job gives each route what it needs.
+  describe('both GPU routes are wired', () => {
+    const fake = (dir: string, name: string, body: string) => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, name), `#!/bin/bash\n${body}\n`);
+      chmodSync(join(dir, name), 0o755);
+    };
+    const runStep = (name: string, bin: string, env: Record<string, string> = {}, edit = (t: string) => t) =>
+      spawnSync('bash', ['-eo', 'pipefail', '-c', edit(step(name).run!)], {
+        encoding: 'utf8',
+        env: { PATH: `${bin}:/usr/bin:/bin`, ...env },
+      });
+
+    it('CUDA: tfjs-node-gpu is installed and tried first; an image without CUDA 11 or an install that fails only warns', () => {
+      const bin = join(tmp, 'routes-bin');
+      fake(bin, 'npm', 'if [ "$1" = install ]; then exit 1; fi');
+      const install = runStep('Install', bin);
+      expect(install.status).toBe(0);
+      expect(install.stdout).toContain(
+        '::warning::@tensorflow/tfjs-node-gpu did not install: training will try WebGPU',
+      );
+      expect(step('Install').run).toContain(
+        'npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0',
+      );
+      fake(bin, 'ldconfig', 'echo "libc.so.6 (libc6,x86-64) => /lib/libc.so.6"');
+      const cuda12 = runStep('The image has CUDA 11 and cuDNN 8', bin, { CUDA_VERSION: '12.4.1' });
+      expect(cuda12.status).toBe(0);
+      expect(cuda12.stdout).toContain(
+        "::warning::tfjs-node-gpu 4.22 needs CUDA 11.x; this image has '12.4.1'",
+      );
+      expect(cuda12.stdout).toContain('::warning::tfjs-node-gpu 4.22 needs cuDNN 8');
+    });
+
+    it("WebGPU: the Vulkan loader, the driver's graphics capability, its ICD file; the log reaches the summary", () => {
+      expect(raw.jobs.train.container.env?.NVIDIA_DRIVER_CAPABILITIES?.split(',').sort()).toEqual([
+        'compute',
+        'graphics',
+        'utility',
+      ]);
+      expect(step('System packages').run).toMatch(/apt-get install .*\blibvulkan1\b/);
+      // The ICD step, with its system folders moved under a temporary root.
+      const root = join(tmp, 'vulkan-root');
+      const bin = join(tmp, 'vulkan-bin');
+      const moved = (t: string) =>
+        t
+          .replaceAll('/etc/vulkan', `${root}/etc/vulkan`)
+          .replaceAll('/usr/share/vulkan', `${root}/usr/share/vulkan`);
+      const icd = join(root, 'etc/vulkan/icd.d/nvidia_icd.json');
+      fake(
+        bin,
+        'ldconfig',
+        'echo "	libGLX_nvidia.so.0 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0"',
+      );
+      const wrote = runStep("The GPU's Vulkan driver (the WebGPU route)", bin, {}, moved);
+      expect(wrote.status, wrote.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(icd, 'utf8'))).toEqual({
+        file_format_version: '1.0.0',
+        ICD: { library_path: '/usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0', api_version: '1.3.0' },
+      });
+      // Already there: left alone. No driver at all: a warning, not a failure.
+      expect(runStep("The GPU's Vulkan driver (the WebGPU route)", bin, {}, moved).stdout).toBe(
+        "NVIDIA's Vulkan ICD file is there\n",
+      );
+      rmSync(root, { recursive: true });
+      fake(bin, 'ldconfig', 'echo "libc.so.6 (libc6,x86-64) => /lib/libc.so.6"');
+      const none = runStep("The GPU's Vulkan driver (the WebGPU route)", bin, {}, moved);
+      expect(none.status).toBe(0);
+      expect(none.stdout).toContain('::warning::no NVIDIA Vulkan driver in the container');
+      expect(existsSync(icd)).toBe(false);
+      // The Train step keeps its log (pipefail: a failed training still fails the step); the summary reads it.
+      expect(step('Train (fails unless the math runs on the GPU)').run).toContain(
+        '2>&1 | tee "$RUN_DIR/train.log"',
+      );
+      expect(step('Job summary').run).toContain('--train-log "$RUN_DIR/train.log"');
+    });
   });
 
   it('no runner picks it up: a first job on a hosted runner fails at once without GPU_RUNNER_LABEL', () => {
@@ -179,10 +259,15 @@ describe('workflows', () => {
     fake(join(bin, 'apt-get'), `echo "apt-get $*" >> ${join(tmp, 'apt.log')}`);
     fake(join(bin, 'sudo'), '"$@"');
     fake(join(bin, 'chromium'), 'echo "Chromium 9.9"');
-    const runBlock = (chromiumPath: string) =>
+    // libvulkan1 (the WebGPU tests' Vulkan loader) as dpkg reports it: installed unless told otherwise.
+    fake(
+      join(bin, 'dpkg-query'),
+      'if [ -n "$NO_VULKAN" ]; then echo "unknown ok not-installed"; else echo "install ok installed"; fi',
+    );
+    const runBlock = (chromiumPath: string, env: Record<string, string> = {}) =>
       spawnSync('bash', ['-euo', 'pipefail', '-c', block], {
         encoding: 'utf8',
-        env: { PATH: `${bin}:/usr/bin:/bin`, CHROMIUM_PATH: chromiumPath },
+        env: { PATH: `${bin}:/usr/bin:/bin`, CHROMIUM_PATH: chromiumPath, ...env },
       });
     const withChrome = runBlock(join(tmp, 'chrome'));
     expect(withChrome.status).toBe(0);
@@ -191,6 +276,13 @@ describe('workflows', () => {
     // No CHROMIUM_PATH (or one naming nothing): Debian's chromium, as before.
     expect(runBlock('').stdout).toBe('Chromium 9.9\n');
     expect(runBlock(join(tmp, 'none')).stdout).toBe('Chromium 9.9\n');
+    expect(existsSync(join(tmp, 'apt.log'))).toBe(false);
+    // Without the Vulkan loader: installed, quietly, next to either browser.
+    const noVulkan = runBlock(join(tmp, 'chrome'), { NO_VULKAN: '1' });
+    expect(noVulkan.stdout).toBe('Google Chrome 1.2.3\n');
+    expect(readFileSync(join(tmp, 'apt.log'), 'utf8')).toBe(
+      'apt-get update -qq\napt-get install -y -qq libvulkan1\n',
+    );
   });
 });
 
@@ -219,6 +311,7 @@ describe('npm run workflow:dry-run', () => {
       expect.stringMatching(/^✓ Run actions\/checkout@v7: success \(dry run: /),
       expect.stringMatching(/^✓ Run actions\/setup-node@v7: success \(dry run: /),
       expect.stringMatching(/^– The GPU is there: skipped \(dry run: no GPU here\)/),
+      expect.stringMatching(/^– The GPU's Vulkan driver \(the WebGPU route\): skipped \(dry run: /),
       expect.stringMatching(/^– Install: skipped \(dry run: /),
       expect.stringMatching(/^✓ Train \(fails unless the math runs on the GPU\): success/),
       expect.stringMatching(/^✓ Evaluate and export: success/),
@@ -229,7 +322,9 @@ describe('npm run workflow:dry-run', () => {
       expect.stringMatching(/^✓ Upload the run folder: success/),
       expect.stringMatching(/^✓ Job summary: success/),
     ]);
-    expect(r.stdout).toContain("'--backend tensorflow --require-gpu' → '--backend wasm");
+    expect(r.stdout).toContain(
+      "dry run: the CPU for the GPU: '--backend auto --require-gpu' → '--backend wasm",
+    );
     expect(r.stdout).toContain('dry run: every job succeeded');
 
     // The local R2 holds the version the summary names, promoted.
@@ -247,6 +342,9 @@ describe('npm run workflow:dry-run', () => {
 
     const summary = readFileSync(join(work, 'summary.md'), 'utf8');
     expect(summary).toMatch(/^## Training run: fast-cond, 20 steps, uint8\n/);
+    expect(summary).toMatch(
+      / on `wasm` \(WASM.*; 1 thread\)\.\n\nBackend choice \(training log\):\n- `backend: wasm on WASM/,
+    );
     expect(summary).toContain(`Published **${manifest.version}** and promoted it`);
     expect(summary).toContain('| metric (100 samples) | this model | real test digits |');
     expect(summary).toMatch(/\| class accuracy \| \d\.\d{3} \| 0\.991 \|/);
@@ -261,12 +359,17 @@ describe('npm run workflow:dry-run', () => {
     expect(summary).not.toMatch(/data:|<img/);
   }, 300_000);
 
-  it('without the R2 secrets (a scheduled run): publishing is skipped and the summary says why', () => {
+  // The WebGPU route, on this machine's adapter (SwiftShader: slow, so 4 steps of batch 8); where no
+  // Vulkan driver exists at all, the CUDA route's stand-in again.
+  const webgpu = vulkanForTests() === null;
+  it(`without the R2 secrets (a scheduled run, the ${webgpu ? 'WebGPU' : 'CUDA'} route): publishing is skipped and the summary says why`, () => {
     const work = join(tmp, 'no-secrets');
-    const r = dryRun(work, '--without-r2-secrets', '--event', 'schedule');
+    const steps = webgpu ? 4 : 20;
+    const route = webgpu ? ['--route', 'webgpu', '--steps', String(steps)] : [];
+    const r = dryRun(work, '--without-r2-secrets', '--event', 'schedule', ...route);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const lines = stepLines(r.stdout);
-    expect(lines[9]).toBe(
+    expect(lines[10]).toBe(
       "– Publish to R2: skipped (if: env.PUBLISH == 'true' && env.R2_CONFIGURED == 'true' is false)",
     );
     expect(existsSync(join(work, 'r2'))).toBe(false);
@@ -276,10 +379,18 @@ describe('npm run workflow:dry-run', () => {
       '**Not published**: the repository secrets `R2_ACCOUNT_ID`, `R2_ACCESS_KEY_ID`, `R2_SECRET_ACCESS_KEY`, `R2_BUCKET` are not all set.',
     );
     expect(summary).toContain('Quality gate: **passed**.');
+    if (webgpu) {
+      // The summary names the backend and the adapter that trained, as the training log said them.
+      expect(summary).toMatch(/ on `webgpu` \(WebGPU \(Dawn\): .+ adapter; 1 thread\)\.\n/);
+      expect(summary).toMatch(/^- `backend: WebGPU adapter: WebGPU \(Dawn\): .+`$/m);
+    }
     // The grid links the uploaded file, which is the last grid itself.
-    const link = /Sample grid \(step-000020\.png\): \[download\]\(file:\/\/(.+\.png)\)/.exec(summary);
+    const grid = `step-${String(steps).padStart(6, '0')}.png`;
+    const link = new RegExp(
+      `Sample grid \\(${grid.replace('.', '\\.')}\\): \\[download\\]\\(file://(.+\\.png)\\)`,
+    ).exec(summary);
     expect(link).not.toBeNull();
-    expect(readFileSync(link![1])).toEqual(readFileSync(join(work, 'run', 'samples', 'step-000020.png')));
+    expect(readFileSync(link![1])).toEqual(readFileSync(join(work, 'run', 'samples', grid)));
     expect(mermaidBlocks(summary).map(parseXyChart)).toHaveLength(1);
   }, 300_000);
 
@@ -288,20 +399,18 @@ describe('npm run workflow:dry-run', () => {
     writeFileSync(changed, trainText.replace('--out "$RUN_DIR" --no-export', '--out "$RUN_DIR" --no-exprt'));
     const r = dryRun(join(tmp, 'changed'), '--workflow', changed);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("unknown option '--no-exprt'");
+    // The training step's stderr goes through its log (2>&1 | tee).
+    expect(r.stdout + r.stderr).toContain("unknown option '--no-exprt'");
     expect(r.stdout).toMatch(/^✗ Train \(fails unless the math runs on the GPU\): failure \(exit 2\)/m);
     expect(r.stdout).toMatch(/^– Evaluate and export: skipped \(an earlier step failed\)$/m);
     expect(r.stdout).toMatch(/^✓ Job summary: success/m);
 
     const stale = join(tmp, 'stale.yml');
-    writeFileSync(
-      stale,
-      trainText.replace('--backend tensorflow --require-gpu', '--require-gpu --backend tensorflow'),
-    );
+    writeFileSync(stale, trainText.replace('--backend auto --require-gpu', '--require-gpu --backend auto'));
     const s = dryRun(join(tmp, 'stale'), '--workflow', stale);
     expect(s.status).toBe(1);
     expect(s.stderr.trim()).toBe(
-      "error: the train job no longer contains '--backend tensorflow --require-gpu': update the dry run's stand-ins",
+      "error: the train job no longer contains '--backend auto --require-gpu': update the dry run's stand-ins",
     );
 
     // What cannot run here, in a step no stand-in skips, stops it before anything runs there.
@@ -328,9 +437,10 @@ describe('npm run workflow:dry-run', () => {
 
 usageTests('tests/workflow-dry-run.ts', {
   usage: 'npm run workflow:dry-run --',
-  help: ['--without-r2-secrets', '--event <name>', '--steps <n>', '(default: 20)'],
+  help: ['--without-r2-secrets', '--event <name>', '--steps <n>', '(default: 20)', '--route <name>'],
   errors: [
     [['--event', 'push'], '--event'],
+    [['--route', 'metal'], '--route'],
     [['--steps', '0'], '--steps must be a positive integer'],
   ],
 });

@@ -3,6 +3,7 @@
 // says about publishing.
 import { describe, expect, it } from 'vitest';
 import {
+  isBackendLine,
   type LossPoint,
   lossChart,
   metricsTable,
@@ -58,6 +59,8 @@ const fixture = (over: Partial<SummaryFacts> = {}): SummaryFacts => ({
   apiUrl: 'https://gan.example.workers.dev/',
   samplesArtifactUrl: 'https://github.com/o/r/actions/runs/1/artifacts/2',
   runArtifactUrl: 'https://github.com/o/r/actions/runs/1/artifacts/3',
+  checkpoint: null,
+  backendLog: [],
   ...over,
 });
 
@@ -197,6 +200,50 @@ describe('publishing, and why not', () => {
     expect(md).toContain('No loss was logged.');
     expect(md).toContain('No sample grid was written.');
     expect(mermaidBlocks(md)).toEqual([]);
+  });
+
+  it('names the backend and device that ran, and why the GPU routes before it were skipped', () => {
+    const log = [
+      "backend: @tensorflow/tfjs-node-gpu not available (Cannot find package '@tensorflow/tfjs-node-gpu')",
+      'backend: WebGPU adapter: WebGPU (Dawn): nvidia turing, Tesla T4; hardware adapter',
+      'preset fast-cond: G 282,945 params',
+      'step 50/8000 | D 1.2',
+    ];
+    const backendLog = log.filter(isBackendLine);
+    expect(backendLog).toEqual(log.slice(0, 2));
+    const device = 'WebGPU (Dawn): nvidia turing, Tesla T4; hardware adapter; 1 thread';
+    const md = renderSummary(
+      fixture({
+        backendLog,
+        manifest: {
+          ...fixture().manifest!,
+          training: { ...fixture().manifest!.training!, backend: 'webgpu', device },
+        },
+      }),
+    );
+    expect(md).toContain(`Trained 8,000 steps at batch 64 in 12 min 34 s on \`webgpu\` (${device}).`);
+    expect(md).toContain(
+      "Backend choice (training log):\n- `backend: @tensorflow/tfjs-node-gpu not available (Cannot find package '@tensorflow/tfjs-node-gpu')`\n" +
+        '- `backend: WebGPU adapter: WebGPU (Dawn): nvidia turing, Tesla T4; hardware adapter`\n',
+    );
+    // Without an export, the checkpoint says where training ran; without either, the refusal does.
+    const died = fixture({
+      manifest: null,
+      report: null,
+      checkpoint: { step: 3500, backend: 'tensorflow', device: 'GPU (CUDA, libtensorflow); 1 thread' },
+    });
+    expect(renderSummary(died)).toContain(
+      'Training checkpointed step 3,500 on `tensorflow` (GPU (CUDA, libtensorflow); 1 thread).',
+    );
+    const refused = [
+      '!!! WARNING: @tensorflow/tfjs-node-gpu loaded but TensorFlow found NO GPU device: it is running on the CPU.',
+      'backend: WebGPU not available (no Vulkan driver (ICD) installed)',
+      'error: --require-gpu: training would run on tensorflow (CPU via libtensorflow: x), not on a GPU',
+    ];
+    const md2 = renderSummary(fixture({ manifest: null, report: null, losses: [], backendLog: refused }));
+    expect(refused.every(isBackendLine)).toBe(true);
+    expect(md2).toContain('Training logged no step.\n\nBackend choice (training log):\n- `!!! WARNING');
+    expect(md2).toContain('- `error: --require-gpu: training would run on tensorflow');
   });
 
   it('nothing GitHub would drop: no data: URIs, no inline HTML images', () => {
