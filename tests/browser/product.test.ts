@@ -122,6 +122,30 @@ describe('the page as a product', () => {
     await context.close();
   });
 
+  it('carries on with WASM when the WebGPU device is lost, and draws again', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, '?backend=webgpu&n=16');
+    await waitReady(page);
+    expect(await page.locator('body').getAttribute('data-backend')).toBe('webgpu');
+    const drawn = Number(await page.locator('#grid').getAttribute('data-drawn'));
+    await page.evaluate(() =>
+      (window as unknown as { __gan: { loseDevice(): Promise<void> } }).__gan.loseDevice(),
+    );
+    await page.waitForFunction(
+      (d) =>
+        document.body.dataset.backend === 'wasm' &&
+        Number(document.getElementById('grid')?.dataset.drawn) > d,
+      drawn,
+      { timeout: 60_000 },
+    );
+    await waitReady(page);
+    expect(await page.locator('#status').textContent()).toMatch(
+      /The WebGPU device was lost \(.*\); switched to WASM\./,
+    );
+    expect(await page.locator('#timing').textContent()).toMatch(/16 digits in [\d.]+ ms on WASM/);
+    await context.close();
+  });
+
   it("the style grid writes each row's style as every digit, as Node draws it", async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     const page = await open(context, '?view=styles&rows=10&seed=5&backend=wasm');

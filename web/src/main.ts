@@ -288,6 +288,8 @@ declare global {
       matmulGflops(size: number, reps: number): Promise<number>;
       /** Every request of the page and of the engine, and when navigation started (epoch ms). */
       requests(): Promise<{ navigationStart: number; requests: RequestTiming[] }>;
+      /** For the browser test of the WebGPU → WASM fallback. */
+      loseDevice(): Promise<void>;
     };
   }
 }
@@ -297,6 +299,7 @@ function exposeBenchHooks(engine: Comlink.Remote<EngineApi>): void {
     runtime,
     time: (n, reps) => engine.benchTime(n, reps),
     matmulGflops: (size, reps) => engine.matmulGflops(size, reps),
+    loseDevice: () => engine.loseDevice(),
     requests: async () => {
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
       const html: RequestTiming[] = nav

@@ -67,6 +67,8 @@ export interface EngineApi {
   /** For npm run bench:web: the generator alone, and the backend's matmul speed. */
   benchTime(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
   matmulGflops(size: number, reps: number): Promise<number>;
+  /** For the browser test: lose the WebGPU device as a driver reset would (no-op on other backends). */
+  loseDevice(): Promise<void>;
   /** The engine's own requests so far (scripts, WASM, manifest, files). */
   requests(): Promise<RequestTiming[]>;
 }

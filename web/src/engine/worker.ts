@@ -109,6 +109,10 @@ const engine: EngineApi = {
     return (2 * size ** 3) / s / 1e9;
   },
 
+  async loseDevice() {
+    (tf.backend() as unknown as { device?: GPUDevice }).device?.destroy();
+  },
+
   requests: async () => requestTimings(),
 };
 
