@@ -102,7 +102,7 @@ export async function startWebGpu(): Promise<{ info: BackendInfo; facts: Adapter
   };
 }
 
-// SwiftShader ran the fast-cond step several times slower than wasm on the same cores (npm run bench:train).
+// SwiftShader ran a fast-cond step (batch 64) about 100x slower than wasm on the same cores (npm run bench:train).
 const FALLBACK_NOTE = 'a fallback (software) adapter: correct, but slower than wasm';
 
 async function useWasm(): Promise<BackendInfo> {

@@ -45,6 +45,7 @@ const replicas =
   threads > 1
     ? await Replicas.start(gan, threads, {
         preset: preset.name,
+        // Replicas are wasm/cpu only; webgpu runs one batch per step (train/train.ts does the same).
         backend: info.name as 'wasm' | 'cpu',
         recipe: { lr: 2e-4, beta1: 0.5 },
       })

@@ -48,8 +48,10 @@ export function noAdapterReason(env: NodeJS.ProcessEnv = process.env): string {
   const hint = existsSync(SWIFTSHADER_ICD)
     ? `; for the software adapter: VK_ICD_FILENAMES=${SWIFTSHADER_ICD}`
     : '; Chromium ships a software one (SwiftShader)';
-  if (!icds.length) return `no Vulkan driver (ICD) installed${hint}`;
-  return `Dawn accepted none of the Vulkan drivers (${icds.join(', ')})${env.VK_ICD_FILENAMES ? '' : hint}`;
+  const named = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES;
+  if (!icds.length)
+    return named ? `no Vulkan driver (ICD) at ${named}${hint}` : `no Vulkan driver (ICD) installed${hint}`;
+  return `Dawn accepted none of the Vulkan drivers (${icds.join(', ')})${named ? '' : hint}`;
 }
 
 /**
