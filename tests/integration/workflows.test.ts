@@ -359,12 +359,12 @@ describe('npm run workflow:dry-run', () => {
     expect(summary).not.toMatch(/data:|<img/);
   }, 300_000);
 
-  // The WebGPU route, on this machine's adapter (SwiftShader: slow, so 4 steps of batch 8); where no
+  // The WebGPU route, on this machine's adapter (SwiftShader: slow, so 2 steps of batch 8); where no
   // Vulkan driver exists at all, the CUDA route's stand-in again.
   const webgpu = vulkanForTests() === null;
   it(`without the R2 secrets (a scheduled run, the ${webgpu ? 'WebGPU' : 'CUDA'} route): publishing is skipped and the summary says why`, () => {
     const work = join(tmp, 'no-secrets');
-    const steps = webgpu ? 4 : 20;
+    const steps = webgpu ? 2 : 20;
     const route = webgpu ? ['--route', 'webgpu', '--steps', String(steps)] : [];
     const r = dryRun(work, '--without-r2-secrets', '--event', 'schedule', ...route);
     expect(r.status, r.stdout + r.stderr).toBe(0);
