@@ -4,7 +4,7 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Importer, selectBackend } from '../../train/backend.ts';
+import { type Importer, selectBackend, type WebGpuRoute } from '../../train/backend.ts';
 
 const missing: Importer = async (pkg) => {
   throw new Error(`Cannot find package '${pkg}'`);
@@ -15,6 +15,11 @@ function standIn(flags: { isGPUPackage: boolean; isUsingGpuDevice: boolean }, on
     tf.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), flags));
   };
 }
+// These tests are about the tfjs-node routes: a machine with a real GPU must not make auto pick WebGPU.
+const noWebGpu: WebGpuRoute = {
+  probe: async () => 'no WebGPU adapter (stand-in)',
+  start: async () => 'no WebGPU adapter (stand-in)',
+};
 afterEach(() => {
   if (tf.findBackend('tensorflow')) tf.removeBackend('tensorflow');
 });
@@ -22,7 +27,7 @@ afterEach(() => {
 describe('selectBackend', () => {
   it('auto without tfjs-node falls back to wasm with our kernels, saying why', async () => {
     const log: string[] = [];
-    const info = await selectBackend('auto', false, (l) => log.push(l), missing);
+    const info = await selectBackend('auto', false, (l) => log.push(l), missing, noWebGpu);
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
@@ -39,6 +44,7 @@ describe('selectBackend', () => {
       false,
       (l) => log.push(l),
       standIn({ isGPUPackage: true, isUsingGpuDevice: false }),
+      noWebGpu,
     );
     expect(info).toMatchObject({ name: 'tensorflow', gpu: false });
     expect(info.device).toContain('CPU');
@@ -70,6 +76,7 @@ describe('selectBackend', () => {
       false,
       (l) => log.push(l),
       standIn({ isGPUPackage: false, isUsingGpuDevice: false }, '@tensorflow/tfjs-node'),
+      noWebGpu,
     );
     expect(info).toMatchObject({ name: 'tensorflow', gpu: false });
     expect(log.join('\n')).toContain('@tensorflow/tfjs-node-gpu not available');
