@@ -17,6 +17,7 @@ import { command, listOf, parseOrExit } from '../../train/command.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
 import { BACKENDS as PAGE_BACKENDS, type BackendChoice as PageBackend } from '../../web/src/url-state.ts';
 import { launchChromium } from '../browser/chromium.ts';
+import { isWeightFile } from '../browser/weight-files.ts';
 import { coldPath, type RequestTiming } from './cold-path.ts';
 import { type Row, table } from './table.ts';
 
@@ -130,7 +131,7 @@ try {
       page.on('requestfinished', async (req) => {
         const size = (await req.sizes()).responseBodySize;
         const url = req.url();
-        const kind = /\/v1\/models\/[^/]+\/[^/?]+$/.test(new URL(url).pathname)
+        const kind = isWeightFile(url)
           ? 'weights'
           : url.endsWith('.js')
             ? 'js'

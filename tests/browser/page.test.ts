@@ -24,6 +24,7 @@ import {
   waitReady,
   waitState,
 } from './harness.ts';
+import { isWeightFile } from './weight-files.ts';
 
 const manifest = shipped;
 const persist = mkdtempSync(join(tmpdir(), 'browser-'));
@@ -136,8 +137,7 @@ describe('the page in Chromium', () => {
     await waitReady(page);
     const fileRequests: string[] = [];
     page.on('request', (r) => {
-      // A version's files (its manifest may be asked for again: it is not weights).
-      if (/\/v1\/models\/[^/]+\/[^/?]+/.test(r.url())) fileRequests.push(r.url());
+      if (isWeightFile(r.url())) fileRequests.push(r.url());
     });
     await page.reload();
     await waitReady(page);
