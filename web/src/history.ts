@@ -7,7 +7,7 @@ import type { EngineApi } from './engine/api.ts';
 
 const num = (v: number | null, d: number) => (v === null ? '—' : v.toFixed(d));
 
-function item(v: VersionSummary, running: string): HTMLLIElement {
+function item(v: VersionSummary, running: string | null): HTMLLIElement {
   const li = document.createElement('li');
   li.className = 'version';
   if (v.version === running) li.setAttribute('aria-current', 'true');
@@ -47,12 +47,16 @@ function item(v: VersionSummary, running: string): HTMLLIElement {
   return li;
 }
 
-export async function showHistory(engine: Comlink.Remote<EngineApi>, running: string): Promise<void> {
+export async function showHistory(engine: Comlink.Remote<EngineApi>, running: string | null): Promise<void> {
   const panel = document.getElementById('history') as HTMLElement;
   const body = document.getElementById('history-body') as HTMLElement;
-  panel.hidden = false;
   try {
     const { versions } = await engine.versions();
+    if (!versions.length) {
+      body.textContent = 'No version has been published yet.';
+      panel.dataset.versions = '0';
+      return;
+    }
     const oldestFirst = [...versions].reverse();
     const charts = document.createElement('div');
     charts.className = 'charts';

@@ -209,7 +209,10 @@ async function main(): Promise<void> {
     Comlink.proxy((e: EngineEvent) => onEvent(engine, e)),
   );
   progress.classList.add('done');
-  if (!started) return;
+  if (!started) {
+    void import('./history.ts').then((h) => h.showHistory(engine, null));
+    return;
+  }
   ({ manifest, runtime } = started);
   document.body.dataset.backend = runtime.kind;
   rememberGood(manifest);
