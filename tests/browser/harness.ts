@@ -26,7 +26,7 @@ export async function open(context: BrowserContext, url: string, errors: string[
 }
 
 /** Waits for the page's status to reach `state`; on a timeout, says where it stood instead. */
-export async function waitState(page: Page, state: string, timeout = 120_000): Promise<void> {
+export async function waitState(page: Page, state: string, timeout = 60_000): Promise<void> {
   try {
     await page.waitForFunction((s) => document.getElementById('status')?.dataset.state === s, state, {
       timeout,
