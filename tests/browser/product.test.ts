@@ -252,7 +252,7 @@ describe('the page as a product', () => {
       );
       expect(await page.locator('#history svg.chart').count()).toBe(2);
       expect(await page.locator('#history svg.chart').first().locator('circle').count()).toBe(2);
-      expect(await page.locator('#history svg.chart').first().getAttribute('aria-label')).toBe(
+      expect(await page.locator('#history .chart-title').first().textContent()).toBe(
         `FID, 2 versions: latest ${shipped.metrics.fid.toFixed(2)} (lower is better)`,
       );
       await page.locator('#history').scrollIntoViewIfNeeded();

@@ -4,11 +4,9 @@ const SVG = 'http://www.w3.org/2000/svg';
 function el<K extends keyof SVGElementTagNameMap>(
   name: K,
   attrs: Record<string, string | number>,
-  text?: string,
 ): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG, name);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = text;
   return e;
 }
 
@@ -22,20 +20,25 @@ export interface Series {
   lowerIsBetter: boolean;
 }
 
-/** One chart: points joined in order, the first and last value printed, the range on the axis. */
-export function lineChart(s: Series, width = 320, height = 80): SVGSVGElement {
-  const pad = { l: 8, r: 8, t: 20, b: 8 };
+/** One chart: a caption with the latest value, and the values joined in order (one point: no line). */
+export function lineChart(s: Series, width = 320, height = 64): HTMLElement {
+  const pad = { l: 10, r: 10, t: 8, b: 8 };
   const known = s.values.flatMap((v, i) => (v === null ? [] : [{ v, i }]));
-  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img' });
+  // The caption says it in words; the drawing is for the eye only.
+  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', 'aria-hidden': 'true' });
+  const box = document.createElement('figure');
+  box.className = 'chart-box';
+  const caption = document.createElement('figcaption');
+  caption.className = 'chart-title';
   const last = known.at(-1);
   const summary = last
     ? `${s.title}, ${s.values.length} version${s.values.length === 1 ? '' : 's'}: latest ${s.format(last.v)}` +
       ` (${s.lowerIsBetter ? 'lower' : 'higher'} is better)`
     : `${s.title}: no values`;
-  svg.setAttribute('aria-label', summary);
-  svg.append(el('text', { x: pad.l, y: 13, class: 'chart-title' }, summary));
-  if (!known.length) return svg;
-  if (s.values.length === 1) svg.setAttribute('viewBox', `0 0 ${width} 20`); // one point is no line
+  caption.textContent = summary;
+  box.append(caption);
+  if (known.length < 2) return box; // one point is no line
+  box.append(svg);
   const lo = Math.min(...known.map((k) => k.v));
   const hi = Math.max(...known.map((k) => k.v));
   const span = hi - lo || Math.abs(hi) || 1;
@@ -43,8 +46,7 @@ export function lineChart(s: Series, width = 320, height = 80): SVGSVGElement {
     s.values.length === 1 ? width / 2 : pad.l + (i / (s.values.length - 1)) * (width - pad.l - pad.r);
   const y = (v: number) => pad.t + (1 - (v - lo) / span) * (height - pad.t - pad.b);
   const points = known.map((k) => `${x(k.i).toFixed(1)},${y(k.v).toFixed(1)}`).join(' ');
-  if (s.values.length === 1) return svg;
   svg.append(el('polyline', { points, class: 'chart-line' }));
   for (const k of known) svg.append(el('circle', { cx: x(k.i), cy: y(k.v), r: 3, class: 'chart-dot' }));
-  return svg;
+  return box;
 }
