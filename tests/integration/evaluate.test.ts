@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from '../../train/backend.ts';
 import type { Report } from '../../train/evaluate/evaluate.ts';
 import { verifyExport } from '../../train/export/export.ts';
 import { runCli, usageTests } from './cli-usage.ts';
@@ -130,7 +131,7 @@ usageTests('train/evaluate/cli.ts', {
     [[], "required option '--model <dir>' not specified"],
     [
       ['--model', 'm', '--backend', 'tpu'],
-      "argument 'tpu' is invalid. Allowed choices are auto, tensorflow, wasm, cpu.",
+      `argument 'tpu' is invalid. Allowed choices are ${BACKENDS.join(', ')}.`,
     ],
     [['--model', 'm', '--samples', 'x'], "--samples must be an integer ≥ 100, got 'x'"],
     [['--model', 'm', '--samples', '99'], "--samples must be an integer ≥ 100, got '99'"],
