@@ -146,6 +146,24 @@ describe('the page as a product', () => {
     await context.close();
   });
 
+  it('a weight download that stalls is given up on and tried once more', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const shardRequests: string[] = [];
+    // The first request for the shard never answers, as a hung connection would; the second goes through.
+    await page.route('**/v1/models/*/*.bin', async (route) => {
+      shardRequests.push(route.request().url());
+      if (shardRequests.length > 1) await route.continue();
+    });
+    const started = Date.now();
+    await page.goto(`${worker.url}/?backend=wasm&n=16`);
+    await waitReady(page);
+    console.log(`stalled shard: drawn ${((Date.now() - started) / 1000).toFixed(1)} s after navigation`);
+    expect(shardRequests).toHaveLength(2);
+    expect(shardRequests[0]).toBe(shardRequests[1]);
+    await context.close();
+  });
+
   it("the style grid writes each row's style as every digit, as Node draws it", async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     const page = await open(context, '?view=styles&rows=10&seed=5&backend=wasm');

@@ -28,24 +28,62 @@ async function openCache(): Promise<Cache | null> {
   }
 }
 
+/** A download that receives nothing for this long is given up on, and tried once more. */
+export const STALL_MS = 15_000;
+
+export class StalledError extends Error {}
+
 async function download(url: string, f: ModelFile, onBytes: (n: number) => void): Promise<Uint8Array> {
-  const res = await fetch(url);
-  if (!res.ok || !res.body) throw new Error(`${f.path}: HTTP ${res.status}`);
-  const out = new Uint8Array(f.bytes);
-  const reader = res.body.getReader();
-  let at = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (at + value.length > out.length) {
-      await reader.cancel();
-      throw new IntegrityError(`${f.path} is larger than the manifest says (${f.bytes} bytes).`);
+  const abort = new AbortController();
+  let timer = setTimeout(() => abort.abort(), STALL_MS);
+  const alive = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => abort.abort(), STALL_MS);
+  };
+  try {
+    const res = await fetch(url, { signal: abort.signal });
+    if (!res.ok || !res.body) throw new Error(`${f.path}: HTTP ${res.status}`);
+    const out = new Uint8Array(f.bytes);
+    const reader = res.body.getReader();
+    let at = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      alive();
+      if (done) break;
+      if (at + value.length > out.length) {
+        await reader.cancel();
+        throw new IntegrityError(`${f.path} is larger than the manifest says (${f.bytes} bytes).`);
+      }
+      out.set(value, at);
+      at += value.length;
+      onBytes(value.length);
     }
-    out.set(value, at);
-    at += value.length;
-    onBytes(value.length);
+    return out.subarray(0, at);
+  } catch (e) {
+    if (abort.signal.aborted) throw new StalledError(`${f.path}: nothing arrived for ${STALL_MS / 1000} s.`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
-  return out.subarray(0, at);
+}
+
+/** A stalled download is tried once more (a phone's connection drops; a proxy hangs). */
+async function downloadWithRetry(
+  url: string,
+  f: ModelFile,
+  onBytes: (n: number) => void,
+): Promise<Uint8Array> {
+  let got = 0;
+  try {
+    return await download(url, f, (n) => {
+      got += n;
+      onBytes(n);
+    });
+  } catch (e) {
+    if (!(e instanceof StalledError)) throw e;
+    onBytes(-got); // the progress bar starts this file again
+    return download(url, f, onBytes);
+  }
 }
 
 /** The files the runtime needs (model.json and the shards, not the card's images), verified; from the cache where possible. */
@@ -76,7 +114,7 @@ export async function loadFiles(
       }
       if (opts.cachedOnly) throw new Error(`${f.path} is not in the cache.`);
       const url = `/v1/models/${manifest.version}/${encodeURIComponent(f.path)}`;
-      const bytes = await download(url, f, (n) => {
+      const bytes = await downloadWithRetry(url, f, (n) => {
         progress.loaded += n;
         onProgress({ ...progress });
       });

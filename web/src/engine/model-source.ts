@@ -3,7 +3,7 @@
 import type { Manifest } from '../../../contract/index.ts';
 import type { EngineEvent, LoadState } from './api.ts';
 import { fetchManifest, NoModelError, OfflineError, parseManifest } from './manifest.ts';
-import { IntegrityError, loadFiles } from './model-files.ts';
+import { IntegrityError, loadFiles, StalledError } from './model-files.ts';
 
 export interface ModelToRun {
   manifest: Manifest;
@@ -63,6 +63,8 @@ export async function obtainModel(
       return fromCache('integrity', `Integrity error: ${e.message} The model was not used.`);
     }
     if (e instanceof TypeError) return fromCache('offline', 'The download was interrupted (offline?).');
+    if (e instanceof StalledError)
+      return fromCache('offline', `The download stalled twice (${e.message}) A bad connection?`);
     throw e;
   }
 }
