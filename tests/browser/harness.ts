@@ -95,13 +95,4 @@ export async function nodeDigits(l: Latents, n: number): Promise<Uint8Array> {
   return Uint8Array.from(values, gray);
 }
 
-export function compare(a: Uint8Array, b: Uint8Array): { max: number; mean: number } {
-  let max = 0;
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    max = Math.max(max, d);
-    sum += d;
-  }
-  return { max, mean: sum / a.length };
-}
+export { absDiff as compare } from '../array-diff.ts';

@@ -19,6 +19,7 @@ import { inferenceModel } from '../../train/export/inference.ts';
 import { createGan, type GanTrainer } from '../../train/gan.ts';
 import { getPreset } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
+import { absDiff } from '../array-diff.ts';
 import { runCli, usageTests } from './cli-usage.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'export-'));
@@ -96,16 +97,7 @@ function outputs(model: { predict: (x: tf.Tensor[]) => tf.Tensor | tf.Tensor[] }
     return (model.predict([z, y]) as tf.Tensor).dataSync<'float32'>().slice();
   });
 }
-const diffs = (a: Float32Array, b: Float32Array) => {
-  let max = 0;
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    max = Math.max(max, d);
-    sum += d;
-  }
-  return { max, mean: sum / a.length };
-};
+const diffs = absDiff;
 
 // First: the tests below tamper with the uint8 export this copies.
 describe('npm run export -- --upgrade', () => {

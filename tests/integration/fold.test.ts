@@ -16,6 +16,7 @@ import type { Quantization } from '../../train/export/quantize.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
 import { getPreset, type Preset } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
+import { absDiff } from '../array-diff.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fold-'));
 const metrics = (classes: number) => ({
@@ -85,16 +86,7 @@ function outputs(m: LayersModel, x: tf.Tensor[]): Float32Array {
   return tf.tidy(() => (m.predict(x) as tf.Tensor).dataSync<'float32'>().slice());
 }
 
-const diffs = (a: Float32Array, b: Float32Array) => {
-  let max = 0;
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    max = Math.max(max, d);
-    sum += d;
-  }
-  return { max, mean: sum / a.length };
-};
+const diffs = absDiff;
 
 function exportTo(dir: string, g: LayersModel, preset: Preset, quantization: Quantization, unfolded = false) {
   exportGenerator(g, preset, join(root, dir), {
