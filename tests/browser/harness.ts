@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Request } from 'playwright-core';
 import { expect } from 'vitest';
 import { type Latents, manifestSchema } from '../../contract/index.ts';
 import { loadLayersModelFromDir } from '../../train/model-io.ts';
@@ -14,11 +14,68 @@ export const MODEL = 'train/pretrained';
 export const ARTIFACTS = 'test-artifacts';
 export const shipped = manifestSchema.parse(JSON.parse(readFileSync(join(MODEL, 'manifest.json'), 'utf8')));
 
+// Requests each page (and its workers) has started and not yet finished, and those that failed:
+// what a hang or an error was waiting for.
+const inFlight = new WeakMap<Page, Map<Request, number>>();
+const failed = new WeakMap<Page, string[]>();
+
+function trackRequests(page: Page): void {
+  const pending = new Map<Request, number>();
+  const failures: string[] = [];
+  inFlight.set(page, pending);
+  failed.set(page, failures);
+  page.on('request', (r) => pending.set(r, Date.now()));
+  page.on('requestfinished', (r) => pending.delete(r));
+  page.on('requestfailed', (r) => {
+    pending.delete(r);
+    failures.push(`${r.method()} ${new URL(r.url()).pathname}: ${r.failure()?.errorText}`);
+  });
+}
+
+/**
+ * What `page` is waiting for and what failed on it, for error messages, with what its workers'
+ * Resource Timing says they fetched (a request that never completed is missing there).
+ */
+async function requestReport(page: Page): Promise<string> {
+  const failures = failed.get(page) ?? [];
+  const fetched: string[] = [];
+  for (const w of page.workers()) {
+    const entries = await w
+      .evaluate(() =>
+        performance
+          .getEntriesByType('resource')
+          .map((e) => {
+            const r = e as PerformanceResourceTiming;
+            return `${new URL(r.name).pathname} ${r.encodedBodySize} B by ${Math.round(r.responseEnd)} ms`;
+          })
+          .filter((t) => t.startsWith('/v1/')),
+      )
+      .catch(() => []);
+    fetched.push(...entries);
+  }
+  return (
+    `requests in flight: ${pendingRequests(page).join(', ') || 'none'}; ` +
+    `failed: ${failures.slice(-5).join(', ') || 'none'}; engine fetched: ${fetched.join(', ') || 'nothing'}`
+  );
+}
+
+/** The requests `page` is still waiting for, oldest first, e.g. "GET /v1/model (12.3 s)". */
+export function pendingRequests(page: Page): string[] {
+  const now = Date.now();
+  return [...(inFlight.get(page) ?? [])]
+    .sort((a, b) => a[1] - b[1])
+    .map(([r, t]) => `${r.method()} ${new URL(r.url()).pathname} (${((now - t) / 1000).toFixed(1)} s)`);
+}
+
 /** Opens `url` in a new page of `context`; its console errors and uncaught errors go to `errors`. */
 export async function open(context: BrowserContext, url: string, errors: string[]): Promise<Page> {
   const page = await context.newPage();
+  trackRequests(page);
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+    // A second engine start is recovered from, but the log shows how often it happens.
+    if (m.type() === 'warning' && m.text().startsWith('The engine is started once more'))
+      console.log(`${page.url()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
   await page.goto(url);
@@ -34,23 +91,41 @@ export async function waitState(page: Page, state: string, timeout = 60_000): Pr
   } catch (e) {
     const now = await page.locator('#status').getAttribute('data-state');
     const text = await page.locator('#status').textContent();
-    throw new Error(`status never became '${state}'; it is '${now}': ${text} (${(e as Error).message})`);
+    throw new Error(
+      `status never became '${state}'; it is '${now}': ${text}; ${await requestReport(page)} (${(e as Error).message})`,
+    );
   }
 }
 
-/** Waits until digits are drawn and the page says it is ready. */
-export async function waitReady(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const s = document.getElementById('status')?.dataset.state;
-      return s !== 'loading' && s !== 'downloading' && document.getElementById('grid')?.dataset.drawn;
-    },
-    null,
-    { timeout: 120_000 },
-  );
+/**
+ * Waits until digits are drawn and the page says it is ready. On a timeout it says where the page
+ * stood and which requests it was still waiting for, so a hang in CI names its cause.
+ */
+export async function waitReady(page: Page, timeout = 60_000): Promise<void> {
+  try {
+    await page.waitForFunction(
+      () => {
+        const s = document.getElementById('status')?.dataset.state;
+        // 'error' is final: waiting on would only hide it.
+        return (
+          s === 'error' ||
+          (s !== 'loading' && s !== 'downloading' && document.getElementById('grid')?.dataset.drawn)
+        );
+      },
+      null,
+      { timeout },
+    );
+  } catch (e) {
+    const state = await page.locator('#status').getAttribute('data-state');
+    const text = await page.locator('#status').textContent();
+    throw new Error(
+      `no digits drawn within ${timeout / 1000} s; status '${state}': ${text}; ${await requestReport(page)} ` +
+        `(${(e as Error).message.split('\n')[0]})`,
+    );
+  }
   expect(
     await page.locator('#status').getAttribute('data-state'),
-    (await page.locator('#status').textContent()) ?? undefined,
+    `${await page.locator('#status').textContent()}; ${await requestReport(page)}`,
   ).toBe('ready');
 }
 

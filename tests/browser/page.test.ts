@@ -227,7 +227,7 @@ describe('the page in Chromium', () => {
     await offline.goto(`${worker.url}/?backend=wasm`);
     await waitState(offline, 'offline');
     expect(await offline.locator('#status').textContent()).toContain(
-      'You are offline and no model is cached yet.',
+      'You are offline (the model server cannot be reached). No model is cached yet.',
     );
 
     // A visitor who has the model cached keeps working offline.
@@ -238,7 +238,15 @@ describe('the page in Chromium', () => {
     await warm.reload();
     await waitReady(warm);
     expect(await warm.locator('#status').textContent()).toContain(
-      `Showing the last good model (${manifest.version}) from the cache.`,
+      `You are offline (the model server cannot be reached). Showing the last good model (${manifest.version}) from the cache.`,
+    );
+    // A server that takes the request and never answers is given up on, not waited for for ever.
+    await warm.unroute('**/v1/model');
+    await warm.route('**/v1/model', () => {});
+    await warm.reload();
+    await waitReady(warm);
+    expect(await warm.locator('#status').textContent()).toContain(
+      `The model server did not answer within 15 s. Showing the last good model (${manifest.version}) from the cache.`,
     );
     await context.close();
   });

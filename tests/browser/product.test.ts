@@ -43,6 +43,18 @@ const serve = async () => {
   worker = await startLocalWorker({ persistDir: persist, port });
   port = Number(new URL(worker.url).port);
 };
+/** `work`, or an error naming `what` if it takes longer than `ms`: a hang in CI says where it was. */
+async function within<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const open = (context: BrowserContext, query = '') =>
   openPage(context, `${worker.url}/${query}`, consoleErrors);
 
@@ -288,69 +300,98 @@ describe('the page as a product', () => {
   });
 
   it('is installable, opens and draws offline after one visit, and a new deploy replaces its files', async () => {
-    const context = await browser.newContext();
-    const offlineErrors: string[] = []; // refused connections are logged as errors on purpose here
-    const page = await openPage(context, `${worker.url}/?backend=wasm&n=16`, offlineErrors);
-    await waitReady(page);
-    expect(await page.evaluate(() => document.documentElement.dataset.build)).toBe('test-a');
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
-    const cdp = await context.newCDPSession(page);
-    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
-      installabilityErrors: { errorId: string }[];
-    };
-    // Playwright's contexts are incognito-like, which alone rules out installing; nothing else may.
-    expect(installabilityErrors.filter((e) => e.errorId !== 'in-incognito')).toEqual([]);
-    const precached = () =>
-      page.evaluate(async () => {
-        const urls: string[] = [];
-        for (const name of await caches.keys())
-          if (name.includes('precache'))
-            for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname);
-        return urls;
+    let phase = 'first visit';
+    try {
+      const context = await browser.newContext();
+      const offlineErrors: string[] = []; // refused connections are logged as errors on purpose here
+      const page = await openPage(context, `${worker.url}/?backend=wasm&n=16`, offlineErrors);
+      await waitReady(page);
+      expect(await page.evaluate(() => document.documentElement.dataset.build)).toBe('test-a');
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, {
+        timeout: 60_000,
       });
-    const scriptA = await page.evaluate(
-      () => new URL((document.querySelector('script[type=module]') as HTMLScriptElement).src).pathname,
-    );
-    expect(await precached()).toContain(scriptA);
+      const cdp = await context.newCDPSession(page);
+      const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
+        installabilityErrors: { errorId: string }[];
+      };
+      // Playwright's contexts are incognito-like, which alone rules out installing; nothing else may.
+      expect(installabilityErrors.filter((e) => e.errorId !== 'in-incognito')).toEqual([]);
+      const precached = () =>
+        page.evaluate(async () => {
+          const urls: string[] = [];
+          for (const name of await caches.keys())
+            if (name.includes('precache'))
+              for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname);
+          return urls;
+        });
+      const scriptA = await page.evaluate(
+        () => new URL((document.querySelector('script[type=module]') as HTMLScriptElement).src).pathname,
+      );
+      expect(await precached()).toContain(scriptA);
 
-    // The network goes away: the server is stopped.
-    await worker.stop();
-    await page.reload();
-    await waitReady(page);
-    expect(await page.locator('#status').textContent()).toContain(
-      `Showing the last good model (${shipped.version}) from the cache.`,
-    );
-    expect(await page.evaluate(() => document.documentElement.dataset.build)).toBe('test-a');
-    expect(Number(await page.locator('#grid').getAttribute('data-n'))).toBe(16);
+      // The network goes away: the server is stopped.
+      phase = 'offline, old deploy';
+      await within('stopping the server', 30_000, worker.stop());
+      await page.reload();
+      await waitReady(page);
+      expect(await page.locator('#status').textContent()).toContain(
+        `Showing the last good model (${shipped.version}) from the cache.`,
+      );
+      expect(await page.evaluate(() => document.documentElement.dataset.build)).toBe('test-a');
+      expect(Number(await page.locator('#grid').getAttribute('data-n'))).toBe(16);
+      // A second tab of the old deploy stays open through the new deploy.
+      const stale = await openPage(context, `${worker.url}/?backend=wasm&n=1`, offlineErrors);
+      await waitReady(stale);
 
-    // A new deploy: other page files, on the same origin.
-    build('test-b');
-    await serve();
-    await page.reload();
-    await waitReady(page);
-    expect(await page.evaluate(() => document.documentElement.dataset.build)).toBe('test-b'); // no stale page
-    const scriptB = await page.evaluate(
-      () => new URL((document.querySelector('script[type=module]') as HTMLScriptElement).src).pathname,
-    );
-    expect(scriptB).not.toBe(scriptA);
-    // The new service worker takes over and keeps only the new files.
-    for (let i = 0; i < 120; i++) {
+      // A new deploy: other page files, on the same origin.
+      phase = 'online, new deploy';
+      build('test-b');
+      await within('starting the server again', 60_000, serve());
+      await page.reload();
+      await waitReady(page);
+      expect(await page.evaluate(() => document.documentElement.dataset.build)).toBe('test-b'); // no stale page
+      const scriptB = await page.evaluate(
+        () => new URL((document.querySelector('script[type=module]') as HTMLScriptElement).src).pathname,
+      );
+      expect(scriptB).not.toBe(scriptA);
+      // The new service worker takes over and keeps only the new files.
+      phase = 'new service worker';
+      for (let i = 0; i < 120; i++) {
+        const urls = await precached();
+        if (urls.includes(scriptB) && !urls.includes(scriptA)) break;
+        await page.waitForTimeout(500);
+      }
       const urls = await precached();
-      if (urls.includes(scriptB) && !urls.includes(scriptA)) break;
-      await page.waitForTimeout(500);
-    }
-    const urls = await precached();
-    expect(urls).toContain(scriptB);
-    expect(urls).not.toContain(scriptA);
+      // If the swap did not happen, say where the service workers stood.
+      const workers = await page.evaluate(async () => {
+        const r = await navigator.serviceWorker.getRegistration();
+        const w = (s: ServiceWorker | null | undefined) => (s ? `${s.state}` : 'none');
+        return `installing ${w(r?.installing)}, waiting ${w(r?.waiting)}, active ${w(r?.active)}, controller ${w(navigator.serviceWorker.controller)}`;
+      });
+      expect(urls, workers).toContain(scriptB);
+      expect(urls, workers).not.toContain(scriptA);
+      // The old tab's files are gone from the cache: it offers a reload; the new page does not.
+      await stale.locator('#update').waitFor({ state: 'visible', timeout: 10_000 });
+      expect(await page.locator('#update').isHidden()).toBe(true);
+      await stale.click('#reload');
+      await waitReady(stale);
+      expect(await stale.evaluate(() => document.documentElement.dataset.build)).toBe('test-b');
+      await stale.close();
 
-    // And offline again, it is the new page that opens.
-    await worker.stop();
-    await page.reload();
-    await waitReady(page);
-    expect(await page.evaluate(() => document.documentElement.dataset.build)).toBe('test-b');
-    await serve();
-    await context.close();
-  });
+      // And offline again, it is the new page that opens.
+      phase = 'offline, new deploy';
+      await within('stopping the server', 30_000, worker.stop());
+      await page.reload();
+      await waitReady(page);
+      expect(await page.evaluate(() => document.documentElement.dataset.build)).toBe('test-b');
+      await within('starting the server again', 60_000, serve());
+      await context.close();
+    } catch (e) {
+      // Name the phase: one test walks through four page loads and two server restarts.
+      (e as Error).message = `[${phase}] ${(e as Error).message}`;
+      throw e;
+    }
+  }, 420_000); // four page loads (60 s each at most), two server restarts and the precache swap (60 s)
 
   it('no console errors on any page above (the offline ones aside)', () => {
     expect(consoleErrors).toEqual([]);

@@ -3,7 +3,7 @@
 import * as Comlink from 'comlink';
 import type { Manifest } from '../../contract/index.ts';
 import { downloadPng } from './download.ts';
-import type { DrawSpec, EngineApi, EngineEvent, RequestTiming, RuntimeInfo } from './engine/api.ts';
+import type { DrawSpec, EngineApi, EngineEvent, RequestTiming, RuntimeInfo, Started } from './engine/api.ts';
 import { requestTimings } from './engine/request-timings.ts';
 import { gridShape, SIZE } from './grid.ts';
 import { lastGood, rememberGood } from './last-good.ts';
@@ -48,6 +48,9 @@ let runtime: RuntimeInfo;
 let busy = false;
 let walking = false;
 let again = false; // a request that came in while drawing: run once more with the latest controls
+// Set once the engine has its model and runtime. Its events travel on their own message channel, so
+// a loading event can arrive after that; it is stale then, and must not turn "Ready" back.
+let loaded = false;
 
 /** The controls as a page state (throws on a bad seed). */
 function controls(): PageState {
@@ -170,6 +173,11 @@ async function walk(engine: Comlink.Remote<EngineApi>): Promise<void> {
 }
 
 function onEvent(engine: Comlink.Remote<EngineApi>, e: EngineEvent): void {
+  if (
+    loaded &&
+    (e.type === 'progress' || (e.type === 'status' && (e.state === 'loading' || e.state === 'downloading')))
+  )
+    return;
   if (e.type === 'status') setStatus(e.state, e.text);
   else if (e.type === 'progress') {
     progress.classList.toggle('done', e.loaded >= e.total);
@@ -194,26 +202,65 @@ function reserveCanvas(s: PageState): void {
   colLabels.hidden = s.view !== 'styles';
 }
 
-async function main(): Promise<void> {
-  showControls(initial.state);
-  reserveCanvas(initial.state);
-  prefetchWasm(initial.state.backend);
+/** The engine in a new module worker, started: it has the model and a runtime (or said why not). */
+async function startEngineOnce(): Promise<{ engine: Comlink.Remote<EngineApi>; started: Started | null }> {
   const worker = new Worker(new URL('./engine/worker.ts', import.meta.url), {
     type: 'module',
     name: 'engine',
   });
   const engine = Comlink.wrap<EngineApi>(worker);
-  worker.addEventListener('error', (e) => setStatus('error', `The engine failed to start: ${e.message}`));
-  const started = await engine.start(
-    { backend: initial.state.backend, version: initial.state.version, lastGood: lastGood() },
-    Comlink.proxy((e: EngineEvent) => onEvent(engine, e)),
+  // A worker whose script does not load never answers: its error event ends the wait.
+  let running = false;
+  const failed = new Promise<never>((_, reject) =>
+    worker.addEventListener('error', (e) => {
+      const text = e.message || 'its script did not load';
+      if (running) setStatus('error', `The engine stopped: ${text}`);
+      else reject(new Error(`The engine failed to start: ${text}`));
+    }),
   );
+  try {
+    const started = await Promise.race([
+      engine.start(
+        { backend: initial.state.backend, version: initial.state.version, lastGood: lastGood() },
+        Comlink.proxy((e: EngineEvent) => onEvent(engine, e)),
+      ),
+      failed,
+    ]);
+    running = true;
+    return { engine, started };
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+}
+
+/**
+ * A start that fails (a script of the engine that did not arrive: Chromium has been seen to abort
+ * one while a new service worker installs) is tried once more in a fresh worker, whose module map
+ * does not remember the failure. The model's files are in the cache by then.
+ */
+async function startEngine(): Promise<{ engine: Comlink.Remote<EngineApi>; started: Started | null }> {
+  try {
+    return await startEngineOnce();
+  } catch (e) {
+    console.warn(`The engine is started once more after: ${message(e)}`);
+    document.body.dataset.engineRestarts = '1';
+    return await startEngineOnce();
+  }
+}
+
+async function main(): Promise<void> {
+  showControls(initial.state);
+  reserveCanvas(initial.state);
+  prefetchWasm(initial.state.backend);
+  const { engine, started } = await startEngine();
   progress.classList.add('done');
   if (!started) {
     void import('./history.ts').then((h) => h.showHistory(engine, null));
     return;
   }
   ({ manifest, runtime } = started);
+  loaded = true;
   document.body.dataset.backend = runtime.kind;
   rememberGood(manifest);
   showModelInfo($<HTMLElement>('model-info'), manifest);

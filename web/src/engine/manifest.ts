@@ -1,19 +1,28 @@
 // The promoted model's manifest (or a chosen version's) from the page's own API, checked against
 // the shared contract.
 import { apiErrorSchema, type Manifest, manifestSchema } from '../../../contract/index.ts';
+import { STALL_MS } from './model-files.ts';
 
 export class NoModelError extends Error {}
 export class OfflineError extends Error {}
 
 export async function fetchManifest(version: string | null = null): Promise<Manifest> {
   let res: Response;
+  let body: unknown;
   const path = version ? `/v1/models/${encodeURIComponent(version)}` : '/v1/model';
+  // A server that never answers is treated like one that cannot be reached: the page falls back to
+  // its last good model instead of waiting for ever.
+  const signal = AbortSignal.timeout(STALL_MS);
   try {
-    res = await fetch(path, { cache: 'no-cache' });
+    res = await fetch(path, { cache: 'no-cache', signal });
+    body = await res.json().catch(() => (signal.aborted ? Promise.reject(signal.reason) : null));
   } catch {
-    throw new OfflineError('The model server cannot be reached (offline?).');
+    throw new OfflineError(
+      signal.aborted
+        ? `The model server did not answer within ${STALL_MS / 1000} s.`
+        : 'You are offline (the model server cannot be reached).',
+    );
   }
-  const body: unknown = await res.json().catch(() => null);
   if (!res.ok) {
     const err = apiErrorSchema.safeParse(body);
     const message = err.success ? err.data.error.message : `HTTP ${res.status}`;

@@ -18,17 +18,22 @@ export async function obtainModel(
   emit: (e: EngineEvent) => void,
 ): Promise<ModelToRun | null> {
   const good = parseManifest(lastGood);
-  const fromCache = async (why: LoadState, text: string) => {
+  // Why the asked-for model cannot be used, then what is shown instead: the last good model, or
+  // nothing when none is cached.
+  const fromCache = async (why: LoadState, reason: string) => {
     if (good) {
       try {
         const files = await loadFiles(good, () => {}, { cachedOnly: true });
-        emit({ type: 'note', text: `${text} Showing the last good model (${good.version}) from the cache.` });
+        emit({
+          type: 'note',
+          text: `${reason} Showing the last good model (${good.version}) from the cache.`,
+        });
         return { manifest: good, files };
       } catch {
         // nothing usable cached
       }
     }
-    emit({ type: 'status', state: why, text });
+    emit({ type: 'status', state: why, text: `${reason} No model is cached yet.` });
     return null;
   };
   let manifest: Manifest;
@@ -43,7 +48,7 @@ export async function obtainModel(
       });
       return null;
     }
-    if (e instanceof OfflineError) return fromCache('offline', 'You are offline and no model is cached yet.');
+    if (e instanceof OfflineError) return fromCache('offline', e.message);
     throw e;
   }
   emit({ type: 'status', state: 'downloading', text: `Downloading model ${manifest.version}…` });
