@@ -179,8 +179,22 @@ describe('the page in Chromium', () => {
     await store.put(r2Keys.latest, tampered, 'application/json');
     await store.close();
     try {
+      // model.json arrives after the damaged shard has failed its check: its late progress must
+      // not replace the error (it once did, now and then, when the two finished in that order).
+      let modelJsonSent: () => void = () => {};
+      const modelJsonArrived = new Promise<void>((r) => {
+        modelJsonSent = r;
+      });
+      await fresh.route('**/v1/models/*/model.json', async (route) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        await route.continue();
+        modelJsonSent();
+      });
       const page = await open(fresh, '?backend=wasm');
       await waitState(page, 'integrity');
+      await modelJsonArrived;
+      await page.waitForTimeout(500); // its progress, had it been reported, would be on screen now
+      expect(await page.locator('#status').getAttribute('data-state')).toBe('integrity');
       expect(await page.locator('#status').textContent()).toMatch(
         `Integrity error: ${shard.path} of ${version} does not match its manifest`,
       );

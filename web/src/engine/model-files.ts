@@ -97,6 +97,12 @@ export async function loadFiles(
   const total = needed.reduce((s, f) => s + f.bytes, 0);
   const progress: Progress = { loaded: 0, total, fromCache: 0 };
   const files = new Map<string, Uint8Array>();
+  // Once one file has failed, the others' downloads may still finish: their progress must not be
+  // reported after the failure (it would replace the error the visitor should see).
+  let failed = false;
+  const report = (p: Progress) => {
+    if (!failed) onProgress(p);
+  };
   // All files at once: on a cold visit the shard and model.json download in parallel.
   await Promise.all(
     needed.map(async (f) => {
@@ -107,7 +113,7 @@ export async function loadFiles(
           files.set(f.path, bytes);
           progress.loaded += f.bytes;
           progress.fromCache += f.bytes;
-          onProgress({ ...progress });
+          report({ ...progress });
           return;
         }
         await cache?.delete(cacheKey(f)); // a damaged entry: fetch it again
@@ -116,7 +122,7 @@ export async function loadFiles(
       const url = `/v1/models/${manifest.version}/${encodeURIComponent(f.path)}`;
       const bytes = await downloadWithRetry(url, f, (n) => {
         progress.loaded += n;
-        onProgress({ ...progress });
+        report({ ...progress });
       });
       if (!(await verify(f, bytes))) {
         throw new IntegrityError(
@@ -126,6 +132,9 @@ export async function loadFiles(
       files.set(f.path, bytes);
       await cache?.put(cacheKey(f), new Response(bytes as Uint8Array<ArrayBuffer>));
     }),
-  );
+  ).catch((e: unknown) => {
+    failed = true;
+    throw e;
+  });
   return files;
 }
