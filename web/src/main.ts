@@ -235,9 +235,9 @@ async function startEngineOnce(): Promise<{ engine: Comlink.Remote<EngineApi>; s
 }
 
 /**
- * A start that fails (a script of the engine that did not arrive: Chromium has been seen to abort
- * one while a new service worker installs) is tried once more in a fresh worker, whose module map
- * does not remember the failure. The model's files are in the cache by then.
+ * A start that fails (a script of the engine that did not arrive: the browser tests once saw
+ * Chromium abort one while a new service worker installed) is tried once more in a fresh worker,
+ * whose module map does not remember the failure.
  */
 async function startEngine(): Promise<{ engine: Comlink.Remote<EngineApi>; started: Started | null }> {
   try {

@@ -1,9 +1,9 @@
 // The service worker (built by vite-plugin-pwa from web/vite.config.ts) keeps the page's own files,
 // so after one visit the page opens and draws with the network off.
 //
-// A deploy's new worker waits until a page that has finished loading asks it to take over. Chromium
-// can park such a worker in 'waiting' when a request reaches the old one at the moment of the
-// switch, so the page asks again, with growing pauses, until no worker is waiting. A page whose
+// A deploy's new worker waits until a page that has finished loading asks it to take over. The page
+// asks again, with growing pauses, while a worker is still waiting: the switch also needs the old
+// worker to be idle, and one message at a busy moment would leave the new one waiting. A page whose
 // own script the new worker does not keep is stale: it offers a reload.
 import { SKIP_WAITING } from './sw-messages.ts';
 
