@@ -356,11 +356,26 @@ describe('the page as a product', () => {
       expect(scriptB).not.toBe(scriptA);
       // The new service worker takes over and keeps only the new files.
       phase = 'new service worker';
-      for (let i = 0; i < 120; i++) {
+      // Usually within a second or two. Now and then (about 1 run in 15 here) Chromium keeps the new
+      // worker waiting although it was asked to take over: the old one is not idle. Chromium then
+      // activates it after at most 5 minutes (its limit for an old worker that stays busy, as Chrome's
+      // engineers describe it in w3c/ServiceWorker#1295), so the
+      // test waits that long before it calls the swap missing.
+      const swapStarted = Date.now();
+      for (let said = false; Date.now() - swapStarted < 330_000; await page.waitForTimeout(500)) {
         const urls = await precached();
         if (urls.includes(scriptB) && !urls.includes(scriptA)) break;
-        await page.waitForTimeout(500);
+        if (!said && Date.now() - swapStarted > 30_000) {
+          said = true;
+          console.log(
+            'the new service worker is still waiting after 30 s; waiting for Chromium to activate it',
+          );
+        }
       }
+      if (Date.now() - swapStarted > 30_000)
+        console.log(
+          `the new service worker took over after ${((Date.now() - swapStarted) / 1000).toFixed(0)} s`,
+        );
       const urls = await precached();
       // If the swap did not happen, say where the service workers stood.
       const workers = await page.evaluate(async () => {
@@ -391,7 +406,7 @@ describe('the page as a product', () => {
       (e as Error).message = `[${phase}] ${(e as Error).message}`;
       throw e;
     }
-  }, 420_000); // four page loads (60 s each at most), two server restarts and the precache swap (60 s)
+  }, 720_000); // four page loads (60 s each at most), two server restarts and the precache swap (330 s)
 
   it('no console errors on any page above (the offline ones aside)', () => {
     expect(consoleErrors).toEqual([]);

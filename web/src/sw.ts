@@ -18,9 +18,8 @@ declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: { url: string; r
 clientsClaim();
 cleanupOutdatedCaches();
 // No navigation preload: it did not make the page measurably faster here, and with it a new deploy's
-// worker stayed in "waiting" in about half of the browser test's runs, however often the page asked
-// it to take over (the old worker never became idle); without it, 0 of 12 runs. Turned off for
-// registrations where an earlier deploy turned it on.
+// worker stayed in "waiting" (the old worker not idle) in about half of the browser test's runs;
+// without it, in about 1 of 15. Turned off for registrations where an earlier deploy turned it on.
 navigationPreload.disable();
 
 registerRoute(
