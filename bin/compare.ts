@@ -3,11 +3,11 @@
 // `npm run train` or `npm run evaluate -- --json RUN/report.json` wrote), for choosing a recipe.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCheckpoint } from '../checkpoint.ts';
-import { command, parse, run } from '../command.ts';
-import { trainConfigSchema } from '../config.ts';
-import type { Report } from './evaluate.ts';
-import { worstClass } from './scores.ts';
+import { command, parse, run } from '../lib/command.ts';
+import type { Report } from '../model/evaluate/evaluate.ts';
+import { worstClass } from '../model/evaluate/scores.ts';
+import { readCheckpoint } from '../train/checkpoint.ts';
+import { trainConfigSchema } from '../train/config.ts';
 
 function recipe(dir: string): string {
   const ckpt = readCheckpoint(dir);

@@ -1,8 +1,9 @@
 // npm run evaluate -- --model DIR (a run, its checkpoint/, or an exported model folder) [--samples 10000] [--seed 1] [--json report.json]
-import { BACKENDS, type BackendChoice, selectBackend } from '../backend.ts';
-import { choice, command, integer, parse, run } from '../command.ts';
-import { writeFileAtomic } from '../fs-atomic.ts';
-import { evaluateGenerator, formatReport, loadGenerator } from './evaluate.ts';
+
+import { choice, command, integer, parse, run } from '../lib/command.ts';
+import { writeFileAtomic } from '../lib/fs-atomic.ts';
+import { evaluateGenerator, formatReport, loadGenerator } from '../model/evaluate/evaluate.ts';
+import { BACKENDS, type BackendChoice, selectBackend } from '../train/backend.ts';
 
 const program = command(
   'npm run evaluate --',

@@ -1,15 +1,15 @@
 // npm run export -- --model RUN_DIR --out DIR [--quantize uint8|float16|float32] [--report report.json] [--samples 10000] [--training-from EXPORT_DIR]
 // npm run export -- --upgrade EXPORT_DIR [--report report.json]
-// Exports a run's generator, folded for inference (train/export/inference.ts), as a TF.js layers
+// Exports a run's generator, folded for inference (model/export/inference.ts), as a TF.js layers
 // model with the contract's (schema 2) manifest. The manifest's metrics come from --report (an
 // `npm run evaluate --json` file) or from a fresh evaluation. --upgrade rewrites an existing
 // export's manifest as schema 2 in place, without its run.
 import { readFileSync } from 'node:fs';
-import { type Metrics, metricsSchema, QUANTIZATIONS, type Quantization } from '../../contract/index.ts';
-import { selectBackend } from '../backend.ts';
-import { choice, command, integer, parse, run, UsageError } from '../command.ts';
-import { exportRun } from './finish.ts';
-import { upgradeExport } from './upgrade.ts';
+import { type Metrics, metricsSchema, QUANTIZATIONS, type Quantization } from '../contract/index.ts';
+import { choice, command, integer, parse, run, UsageError } from '../lib/command.ts';
+import { exportRun } from '../model/export/finish.ts';
+import { upgradeExport } from '../model/export/upgrade.ts';
+import { selectBackend } from '../train/backend.ts';
 
 const program = command(
   'npm run export --',

@@ -2,10 +2,10 @@
 // Exits 0 when the exported model in DIR (verified against its manifest) passes every rule, 1 when
 // one fails, 2 on bad input or a folder that does not match its manifest.
 import { readFileSync } from 'node:fs';
-import { manifestSchema } from '../../contract/index.ts';
-import { command, nonNegative, parse, probability, run, UsageError } from '../command.ts';
-import { verifyExport } from '../export/export.ts';
-import { gate } from './gate.ts';
+import { manifestSchema } from '../contract/index.ts';
+import { command, nonNegative, parse, probability, run, UsageError } from '../lib/command.ts';
+import { verifyExport } from '../model/export/export.ts';
+import { gate } from '../model/gate.ts';
 
 const program = command(
   'npm run gate --',

@@ -1,6 +1,6 @@
 // The page's app icons (web/public/icons): a digit the shipped generator drew, white ink on the
 // page's dark theme colour, pixelated like the page shows it. Run once when the model changes
-// enough to matter: node --import tsx train/page-icons.ts (ICON_SEED=n tries another draw). The
+// enough to matter: node --import tsx bin/page-icons.ts (ICON_SEED=n tries another draw). The
 // committed icons are the 8,000-step model's "7" at seed 3; its R1 successor's 7s at seeds 1–4 made
 // weaker icons (thin, hooked strokes), so they stay.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
 import { latents, manifestSchema } from '../contract/index.ts';
-import { loadLayersModelFromDir } from './model-io.ts';
+import { loadLayersModelFromDir } from '../model/model-io.ts';
 
-const MODEL = 'train/pretrained';
+const MODEL = 'model/shipped';
 const OUT = 'web/public/icons';
 const BACKGROUND = [0x1f, 0x29, 0x37]; // the manifest's theme_color
 const SEED = Number(process.env.ICON_SEED ?? 3);

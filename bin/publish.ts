@@ -1,10 +1,10 @@
 // npm run publish -- --model DIR [--target local|r2] [--promote] [--force] [--max-regression P]
 //   [--persist-to .wrangler/state]. The target defaults to r2 when R2 credentials are set, else local.
-import { choice, command, nonNegative, parse, run } from '../train/command.ts';
-import { DEFAULT_PERSIST_DIR } from './local-store.ts';
-import { openStore } from './open-store.ts';
-import { publishModel } from './publish.ts';
-import type { ObjectStore } from './store.ts';
+import { choice, command, nonNegative, parse, run } from '../lib/command.ts';
+import { DEFAULT_PERSIST_DIR } from '../release/local-store.ts';
+import { openStore } from '../release/open-store.ts';
+import { publishModel } from '../release/publish.ts';
+import type { ObjectStore } from '../release/store.ts';
 
 const program = command(
   'npm run publish --',

@@ -3,12 +3,12 @@
 // prints its URL. Ctrl-C stops everything it started.
 import { execFileSync } from 'node:child_process';
 import { r2Keys } from '../contract/index.ts';
-import { command, integer, parse, run } from '../train/command.ts';
-import { DEFAULT_PERSIST_DIR, openLocalStore } from './local-store.ts';
-import { startLocalWorker } from './local-worker.ts';
-import { publishModel } from './publish.ts';
+import { command, integer, parse, run } from '../lib/command.ts';
+import { DEFAULT_PERSIST_DIR, openLocalStore } from '../release/local-store.ts';
+import { startLocalWorker } from '../release/local-worker.ts';
+import { publishModel } from '../release/publish.ts';
 
-const SHIPPED = 'train/pretrained';
+const SHIPPED = 'model/shipped';
 
 const program = command(
   'npm start --',

@@ -1,12 +1,11 @@
-// node --import tsx release/summary-cli.ts --run-dir DIR --out "$GITHUB_STEP_SUMMARY" [facts of the run]
+// node --import tsx bin/summary.ts --run-dir DIR --out "$GITHUB_STEP_SUMMARY" [facts of the run]
 // The training workflow's last step: reads what the run left (metrics, report, export) and appends
 // the job summary (release/summary.ts). Every fact GitHub knows is passed in, so it runs anywhere.
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { metricsSchema } from '../contract/index.ts';
-import { choice, command, parse, run, UsageError } from '../train/command.ts';
-import { readMetrics } from '../train/metrics.ts';
+import { choice, command, parse, run, UsageError } from '../lib/command.ts';
 import {
   isBackendLine,
   type ManifestFacts,
@@ -14,13 +13,14 @@ import {
   type Outcome,
   type ReportFacts,
   renderSummary,
-} from './summary.ts';
+} from '../release/summary.ts';
+import { readMetrics } from '../train/metrics.ts';
 
 const OUTCOMES = ['success', 'failure', 'cancelled', 'skipped', ''];
 const BOOLS = ['true', 'false'];
 
 const program = command(
-  'node --import tsx release/summary-cli.ts',
+  'node --import tsx bin/summary.ts',
   "Append the training workflow's job summary (metrics table, loss chart, samples, publishing) to a file.",
 )
   .requiredOption('--run-dir <dir>', 'the run folder (required)')

@@ -1,19 +1,19 @@
-// npm run train:classifier [-- --epochs 4 --out train/classifier/shipped]
+// npm run train:classifier [-- --epochs 4 --out model/classifier/shipped]
 // Trains the project's fixed MNIST classifier (the feature space of every quality metric) on the
 // 60,000 training digits, reports its accuracy on the 10,000 test digits and saves it with a record.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Option } from 'commander';
-import { selectBackend } from '../backend.ts';
-import { command, integer, parse, positive, run } from '../command.ts';
-import { loadMnist, PIXELS } from '../data/mnist.ts';
-import { writeFileAtomic } from '../fs-atomic.ts';
-import { sha256 } from '../hash.ts';
-import { saveLayersModel } from '../model-io.ts';
-import { Rng } from '../rng.ts';
-import { accuracy, classify, SHIPPED_CLASSIFIER } from './classify.ts';
-import { buildClassifier } from './model.ts';
+import { command, integer, parse, positive, run } from '../lib/command.ts';
+import { writeFileAtomic } from '../lib/fs-atomic.ts';
+import { sha256 } from '../lib/hash.ts';
+import { accuracy, classify, SHIPPED_CLASSIFIER } from '../model/classifier/classify.ts';
+import { buildClassifier } from '../model/classifier/model.ts';
+import { saveLayersModel } from '../model/model-io.ts';
+import { selectBackend } from '../train/backend.ts';
+import { loadMnist, PIXELS } from '../train/data/mnist.ts';
+import { Rng } from '../train/rng.ts';
 
 const program = command(
   'npm run train:classifier --',
@@ -26,7 +26,7 @@ const program = command(
   .addOption(
     new Option('--out <dir>', 'the folder to write, replaced atomically').default(
       SHIPPED_CLASSIFIER,
-      'train/classifier/shipped',
+      'model/classifier/shipped',
     ),
   );
 

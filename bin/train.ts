@@ -1,12 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { PRESET_NAMES } from '../contract/index.ts';
-import { BACKENDS } from './backend.ts';
-import { choice, command, integer, nonNegative, parse, positive, run, UsageError } from './command.ts';
-import { DEFAULT_STEPS, DEFAULTS, MAX_THREADS, type TrainConfig, trainConfigSchema } from './config.ts';
-import { defaultExportDir, exportRun } from './export/finish.ts';
-import { formatDuration } from './progress.ts';
-import { TrainingError, train } from './train.ts';
+import { choice, command, integer, nonNegative, parse, positive, run, UsageError } from '../lib/command.ts';
+import { defaultExportDir, exportRun } from '../model/export/finish.ts';
+import { BACKENDS } from '../train/backend.ts';
+import {
+  DEFAULT_STEPS,
+  DEFAULTS,
+  MAX_THREADS,
+  type TrainConfig,
+  trainConfigSchema,
+} from '../train/config.ts';
+import { formatDuration } from '../train/progress.ts';
+import { TrainingError, train } from '../train/train.ts';
 
 const int = (flag: string) => integer(flag, 1);
 

@@ -2,11 +2,11 @@
 // npm run prune -- --keep K [--dry-run] [--target local|r2] [--persist-to DIR]
 import { type Command, InvalidArgumentError } from 'commander';
 import { isVersion } from '../contract/index.ts';
-import { choice, command, integer, run } from '../train/command.ts';
-import { DEFAULT_PERSIST_DIR } from './local-store.ts';
-import { openStore } from './open-store.ts';
-import type { ObjectStore } from './store.ts';
-import { prune, rollback } from './versions.ts';
+import { choice, command, integer, run } from '../lib/command.ts';
+import { DEFAULT_PERSIST_DIR } from '../release/local-store.ts';
+import { openStore } from '../release/open-store.ts';
+import type { ObjectStore } from '../release/store.ts';
+import { prune, rollback } from '../release/versions.ts';
 
 interface StoreOptions {
   target?: 'local' | 'r2';

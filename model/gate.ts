@@ -1,5 +1,5 @@
-import type { Metrics } from '../../contract/index.ts';
-import { worstClass } from '../evaluate/scores.ts';
+import type { Metrics } from '../contract/index.ts';
+import { worstClass } from './evaluate/scores.ts';
 
 export interface GateRules {
   minClassAccuracy?: number;

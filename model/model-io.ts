@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
-import { readableDir, replaceDir } from './fs-atomic.ts';
+import { readableDir, replaceDir } from '../lib/fs-atomic.ts';
 
 /** A TF.js layers model folder: model.json (topology + weights manifest) and one weights.bin. */
 export async function saveLayersModel(model: LayersModel, dir: string): Promise<void> {

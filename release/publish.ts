@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contentTypeOf, type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
-import { verifyExport } from '../train/export/export.ts';
-import { gate } from '../train/gate/gate.ts';
-import { sha256 } from '../train/hash.ts';
+import { sha256 } from '../lib/hash.ts';
+import { verifyExport } from '../model/export/export.ts';
+import { gate } from '../model/gate.ts';
 import type { ObjectStore } from './store.ts';
 
 export type PublishStep =

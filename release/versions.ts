@@ -1,6 +1,6 @@
 // Rollback and pruning over the published versions of a store.
 import { isVersion, type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
-import { sha256 } from '../train/hash.ts';
+import { sha256 } from '../lib/hash.ts';
 import type { ObjectStore } from './store.ts';
 
 async function readManifest(

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { manifestSchema } from '../contract/index.ts';
-import { sha256 } from '../train/hash.ts';
+import { sha256 } from '../lib/hash.ts';
 import { launchChromium } from './browser/chromium.ts';
 
 const fail = (msg: string): never => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { choice, command, integer, parse, run } from '../train/command.ts';
+import { choice, command, integer, parse, run } from '../lib/command.ts';
 import { vulkanForTests } from './webgpu-env.ts';
 import { condition, interpolate, toText, type Value } from './workflow-expressions.ts';
 import { type Hooks, type Instead, type JobResult, runJob, workflowSchema } from './workflow-runner.ts';

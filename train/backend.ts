@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../lib/errors.ts';
 import { type AdapterFacts, adapterName, describeAdapter } from './kernels/webgpu-device.ts';
 import { probeWebGpu } from './kernels/webgpu-probe.ts';
 

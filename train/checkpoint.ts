@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
-import { errorMessage } from './errors.ts';
-import { readableDir, replaceDir } from './fs-atomic.ts';
-import { sha256 } from './hash.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { readableDir, replaceDir } from '../lib/fs-atomic.ts';
+import { sha256 } from '../lib/hash.ts';
 
 /**
  * A checkpoint is a folder `checkpoint/` holding `state.json` and `weights.bin` (every tensor as

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../lib/fs-atomic.ts';
 import { lossChartSvg } from './chart.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
 import type { StepStats } from './gan.ts';
 
 /** One line of `metrics.jsonl`: means over the steps since the previous line. */

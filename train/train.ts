@@ -1,5 +1,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../lib/errors.ts';
+import { writeFileAtomic } from '../lib/fs-atomic.ts';
+import { lockRun } from '../lib/run-lock.ts';
 import { annealFactor } from './anneal.ts';
 import { type BackendInfo, runsOpsItself, selectBackend } from './backend.ts';
 import { Batches, disposeBatch } from './batches.ts';
@@ -13,15 +16,12 @@ import {
 import { resumedConfig, type TrainConfig, targetSteps, trainConfigSchema } from './config.ts';
 import { loadMnist } from './data/mnist.ts';
 import { GeneratorEma } from './ema.ts';
-import { errorMessage } from './errors.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
 import { createGan, type StepStats, trainingState } from './gan.ts';
 import { appendMetrics, truncateMetrics } from './metrics.ts';
 import { getPreset } from './models/presets.ts';
 import { Replicas } from './parallel/replicas.ts';
 import { createProgress } from './progress.ts';
 import { Rng, rngStateSchema } from './rng.ts';
-import { lockRun } from './run-lock.ts';
 import { sampleGridPng } from './samples.ts';
 
 export class TrainingError extends Error {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, model } from '@tensorflow/tfjs-layers';
-import type { MnistSplit } from '../data/mnist.ts';
+import type { MnistSplit } from '../../train/data/mnist.ts';
 import { loadLayersModelFromDir } from '../model-io.ts';
 import { FEATURE_LAYER } from './model.ts';
 

@@ -1,5 +1,5 @@
 import { initializers, type LayersModel, layers, sequential } from '@tensorflow/tfjs-layers';
-import type { Seeds } from '../models/presets.ts';
+import type { Seeds } from '../../train/models/presets.ts';
 
 /** The layer whose output is the feature vector of every quality metric (penultimate, 128 wide). */
 export const FEATURE_LAYER = 'features';

@@ -13,11 +13,11 @@ import {
   modelInputs,
   SAMPLES_FILE,
 } from '../../contract/index.ts';
-import { errorMessage } from '../errors.ts';
-import { replaceDir } from '../fs-atomic.ts';
-import { sha256 } from '../hash.ts';
-import type { Preset } from '../models/presets.ts';
-import { sampleGridPng } from '../samples.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import { replaceDir } from '../../lib/fs-atomic.ts';
+import { sha256 } from '../../lib/hash.ts';
+import type { Preset } from '../../train/models/presets.ts';
+import { sampleGridPng } from '../../train/samples.ts';
 import { modelCard } from './card.ts';
 import { inferenceModel } from './inference.ts';
 import { type Quantization, type QuantizationSpec, quantize } from './quantize.ts';

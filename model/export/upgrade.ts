@@ -10,10 +10,10 @@ import {
   runtimeFiles,
   SAMPLES_FILE,
 } from '../../contract/index.ts';
-import { replaceDir } from '../fs-atomic.ts';
+import { replaceDir } from '../../lib/fs-atomic.ts';
+import { getPreset } from '../../train/models/presets.ts';
+import { sampleGridPng } from '../../train/samples.ts';
 import { loadLayersModelFromDir } from '../model-io.ts';
-import { getPreset } from '../models/presets.ts';
-import { sampleGridPng } from '../samples.ts';
 import { describeModel, manifestText, SAMPLES_SEED, verifyExport } from './export.ts';
 
 /** What training.json (written by hand beside a shipped model) may say, in a sentence each. */

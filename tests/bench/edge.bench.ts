@@ -12,17 +12,17 @@ import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { command, integer, parseOrExit } from '../../lib/command.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
-import { command, integer, parseOrExit } from '../../train/command.ts';
 import { formatSoak, soak } from './soak.ts';
 
 const program = command(
   'npm run bench:edge --',
   'Load the local worker with autocannon (/healthz, manifest, weight shard) beside a plain static server.',
 )
-  .argument('[model]', 'the exported model folder to publish and serve', 'train/pretrained')
+  .argument('[model]', 'the exported model folder to publish and serve', 'model/shipped')
   .option(
     '--publish-under-load',
     'instead: clients read the model while a version is published and rolled back',

@@ -9,7 +9,7 @@ import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
 
-export const SHIPPED_MODEL = 'train/pretrained';
+export const SHIPPED_MODEL = 'model/shipped';
 
 /** Builds the page and serves it with the shipped model; `stop()` also deletes the local R2. */
 export async function startShippedWorker(): Promise<LocalWorker> {

@@ -10,14 +10,14 @@ import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Manifest, manifestSchema } from '../../contract/index.ts';
+import { sha256 } from '../../lib/hash.ts';
+import { exportGenerator } from '../../model/export/export.ts';
+import { loadLayersModelFromDir } from '../../model/model-io.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
 import type { ObjectStore } from '../../release/store.ts';
 import { rollback } from '../../release/versions.ts';
-import { exportGenerator } from '../../train/export/export.ts';
-import { sha256 } from '../../train/hash.ts';
-import { loadLayersModelFromDir } from '../../train/model-io.ts';
 import { getPreset } from '../../train/models/presets.ts';
 
 export interface SoakOptions {

@@ -3,9 +3,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Argument } from 'commander';
 import { PRESET_NAMES } from '../../contract/index.ts';
+import { command, integer, parseOrExit } from '../../lib/command.ts';
 import { BACKENDS, type BackendChoice, selectBackend } from '../../train/backend.ts';
 import { Batches, disposeBatch } from '../../train/batches.ts';
-import { command, integer, parseOrExit } from '../../train/command.ts';
 import { loadMnist } from '../../train/data/mnist.ts';
 import { createGan } from '../../train/gan.ts';
 import { getPreset, type PresetName } from '../../train/models/presets.ts';

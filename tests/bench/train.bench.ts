@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { PRESET_NAMES, type PresetName } from '../../contract/index.ts';
-import { command, integer, listOf, parseOrExit } from '../../train/command.ts';
-import { errorMessage } from '../../train/errors.ts';
+import { command, integer, listOf, parseOrExit } from '../../lib/command.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { V8_FLAGS } from '../../train/parallel/v8-flags.ts';
 import { vulkanForTests } from '../webgpu-env.ts';
 

@@ -3,8 +3,8 @@
 // category scores, the load metrics, and every failing audit of the non-performance categories.
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { choice, command, integer, parse, run, UsageError } from '../../lib/command.ts';
 import type { LocalWorker } from '../../release/local-worker.ts';
-import { choice, command, integer, parse, run, UsageError } from '../../train/command.ts';
 import {
   type AuditSummary,
   CATEGORIES,

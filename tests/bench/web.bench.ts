@@ -10,11 +10,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { type Manifest, manifestSchema, PRESET_NAMES, type PresetName } from '../../contract/index.ts';
+import { command, listOf, parseOrExit } from '../../lib/command.ts';
+import { loadLayersModelFromDir } from '../../model/model-io.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
-import { command, listOf, parseOrExit } from '../../train/command.ts';
-import { loadLayersModelFromDir } from '../../train/model-io.ts';
 import { BACKENDS as PAGE_BACKENDS, type BackendChoice as PageBackend } from '../../web/src/url-state.ts';
 import { launchChromium } from '../browser/chromium.ts';
 import { isWeightFile } from '../browser/weight-files.ts';
@@ -47,7 +47,7 @@ const WORK = '.tmp/bench-web';
 /** An exported model per preset: the shipped fast-cond, and briefly trained ones for the others
  * (speed depends on the architecture, not on how well it was trained). */
 function exportFor(preset: string): string {
-  if (preset === 'fast-cond') return 'train/pretrained';
+  if (preset === 'fast-cond') return 'model/shipped';
   const run = join(WORK, preset);
   if (!existsSync(join(run, 'export', 'manifest.json'))) {
     process.stderr.write(`training a 2-step ${preset} model to have its weights …\n`);
@@ -56,7 +56,7 @@ function exportFor(preset: string): string {
       [
         '--import',
         'tsx',
-        'train/cli.ts',
+        'bin/train.ts',
         '--preset',
         preset,
         '--steps',

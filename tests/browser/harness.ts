@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { expect } from 'vitest';
 import { type Latents, manifestSchema } from '../../contract/index.ts';
-import { loadLayersModelFromDir } from '../../train/model-io.ts';
+import { loadLayersModelFromDir } from '../../model/model-io.ts';
 import { gray, gridShape, SIZE } from '../../web/src/grid.ts';
 
-export const MODEL = 'train/pretrained';
+export const MODEL = 'model/shipped';
 export const ARTIFACTS = 'test-artifacts';
 export const shipped = manifestSchema.parse(JSON.parse(readFileSync(join(MODEL, 'manifest.json'), 'utf8')));
 

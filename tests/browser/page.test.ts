@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latents, r2Keys } from '../../contract/index.ts';
+import { sha256 } from '../../lib/hash.ts';
+import { argmax10, classify, loadShippedClassifier } from '../../model/classifier/classify.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
-import { argmax10, classify, loadShippedClassifier } from '../../train/classifier/classify.ts';
-import { sha256 } from '../../train/hash.ts';
 import { launchChromium } from './chromium.ts';
 import {
   ARTIFACTS,

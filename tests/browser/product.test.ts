@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { styleLatents } from '../../contract/index.ts';
+import { argmax10, classify, loadShippedClassifier } from '../../model/classifier/classify.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
-import { argmax10, classify, loadShippedClassifier } from '../../train/classifier/classify.ts';
 import { launchChromium } from './chromium.ts';
 import {
   ARTIFACTS,

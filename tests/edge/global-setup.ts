@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
-export const MODEL_DIR = 'train/pretrained';
+export const MODEL_DIR = 'model/shipped';
 
 /** The shipped model as a schema 2 folder: itself, or an upgraded copy (removed by `cleanup`). */
 function schema2Model(): { dir: string; cleanup: () => void } {
@@ -20,7 +20,7 @@ function schema2Model(): { dir: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'edge-model-'));
   const dir = join(root, 'model');
   cpSync(MODEL_DIR, dir, { recursive: true });
-  execFileSync(process.execPath, ['--import', 'tsx', 'train/export/cli.ts', '--upgrade', dir], {
+  execFileSync(process.execPath, ['--import', 'tsx', 'bin/export.ts', '--upgrade', dir], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return { dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };

@@ -2,15 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../train/backend.ts';
+import { sha256 } from '../../lib/hash.ts';
 import {
   accuracy,
   classify,
   loadShippedClassifier,
   SHIPPED_CLASSIFIER,
-} from '../../train/classifier/classify.ts';
+} from '../../model/classifier/classify.ts';
+import { selectBackend } from '../../train/backend.ts';
 import { loadMnist } from '../../train/data/mnist.ts';
-import { sha256 } from '../../train/hash.ts';
 import { usageTests } from './cli-usage.ts';
 
 const record = JSON.parse(readFileSync(join(SHIPPED_CLASSIFIER, 'record.json'), 'utf8')) as {
@@ -43,7 +43,7 @@ describe('shipped classifier', () => {
   });
 });
 
-usageTests('train/classifier/train-classifier.ts', {
+usageTests('bin/train-classifier.ts', {
   usage: 'npm run train:classifier --',
   help: ['--epochs <n>', '(default: 4)', '--batch-size <n>', '--lr <x>', '--seed <n>', '--out <dir>'],
   errors: [

@@ -1,8 +1,8 @@
-// What every command-line program promises its user (train/command.ts): `--help` with its usage
+// What every command-line program promises its user (lib/command.ts): `--help` with its usage
 // and options, and a wrong call answered by one line on stderr and exit 2, never a stack.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { USAGE_EXIT } from '../../train/command.ts';
+import { USAGE_EXIT } from '../../lib/command.ts';
 
 export const runCli = (script: string, args: readonly string[], timeout = 120_000) =>
   spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', timeout });

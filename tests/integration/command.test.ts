@@ -13,8 +13,8 @@ import {
   probability,
   report,
   UsageError,
-} from '../../train/command.ts';
-import { errorMessage } from '../../train/errors.ts';
+} from '../../lib/command.ts';
+import { errorMessage } from '../../lib/errors.ts';
 
 const refused = (fn: () => unknown) => {
   try {

@@ -3,9 +3,9 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../model/evaluate/evaluate.ts';
+import { verifyExport } from '../../model/export/export.ts';
 import { BACKENDS } from '../../train/backend.ts';
-import type { Report } from '../../train/evaluate/evaluate.ts';
-import { verifyExport } from '../../train/export/export.ts';
 import { runCli, usageTests } from './cli-usage.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'eval-'));
@@ -16,7 +16,7 @@ const run = (script: string, args: string[]) => runCli(script, args, 300_000);
 describe('npm run evaluate', () => {
   it('scores a checkpoint: every metric, the floor and the real digits’ own scores', () => {
     const out = join(root, 'run');
-    const t = run('train/cli.ts', [
+    const t = run('bin/train.ts', [
       '--preset',
       'fast-cond',
       '--steps',
@@ -31,7 +31,7 @@ describe('npm run evaluate', () => {
     ]);
     expect(t.status).toBe(0);
     const json = join(root, 'report.json');
-    const r = run('train/evaluate/cli.ts', ['--model', out, '--samples', '500', '--json', json]);
+    const r = run('bin/evaluate.ts', ['--model', out, '--samples', '500', '--json', json]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/FID \(lower is better\)\s+[\d.]+\s+floor [\d.]+/);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
@@ -50,7 +50,7 @@ describe('npm run evaluate', () => {
   it('npm run export writes a verified uint8 model whose manifest carries the report and the run', () => {
     const out = join(root, 'exported');
     const report = JSON.parse(readFileSync(join(root, 'report.json'), 'utf8')) as Report;
-    const r = run('train/export/cli.ts', [
+    const r = run('bin/export.ts', [
       '--model',
       join(root, 'run'),
       '--out',
@@ -68,14 +68,7 @@ describe('npm run evaluate', () => {
 
   it('scores an exported (uint8) model folder like its checkpoint', () => {
     const json = join(root, 'report-export.json');
-    const r = run('train/evaluate/cli.ts', [
-      '--model',
-      join(root, 'exported'),
-      '--samples',
-      '500',
-      '--json',
-      json,
-    ]);
+    const r = run('bin/evaluate.ts', ['--model', join(root, 'exported'), '--samples', '500', '--json', json]);
     expect(r.status).toBe(0);
     const fromExport = JSON.parse(readFileSync(json, 'utf8')) as Report;
     const fromCkpt = JSON.parse(readFileSync(join(root, 'report.json'), 'utf8')) as Report;
@@ -97,7 +90,7 @@ describe('npm run evaluate', () => {
       [['--model', join(root, 'nowhere')], 'no model found'],
       [['--model', tampered], `the export does not match its manifest: ${shard}: sha256 does not match`],
     ] as const) {
-      const r = run('train/evaluate/cli.ts', [...args]);
+      const r = run('bin/evaluate.ts', [...args]);
       expect(r.status).toBe(1);
       expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^error: .*/);
       expect(r.stderr).toContain(msg);
@@ -107,17 +100,17 @@ describe('npm run evaluate', () => {
 
   it('npm run compare: a row per run from its report; a run without one is named (exit 2)', () => {
     cpSync(join(root, 'report.json'), join(root, 'run', 'report.json'));
-    const r = run('train/evaluate/compare.ts', [join(root, 'run')]);
+    const r = run('bin/compare.ts', [join(root, 'run')]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^run\s+recipe\s+steps/);
     expect(r.stdout).toContain(join(root, 'run'));
-    const none = run('train/evaluate/compare.ts', [join(root, 'run'), join(root, 'exported')]);
+    const none = run('bin/compare.ts', [join(root, 'run'), join(root, 'exported')]);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain(`${join(root, 'exported', 'report.json')} not found`);
   });
 });
 
-usageTests('train/evaluate/cli.ts', {
+usageTests('bin/evaluate.ts', {
   usage: 'npm run evaluate --',
   help: [
     '--model <dir>',
@@ -140,7 +133,7 @@ usageTests('train/evaluate/cli.ts', {
   ],
 });
 
-usageTests('train/evaluate/compare.ts', {
+usageTests('bin/compare.ts', {
   usage: 'npm run compare --',
   help: ['<runs...>', '--report <name>', '(default: "report.json")', '--markdown'],
   errors: [

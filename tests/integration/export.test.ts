@@ -11,11 +11,11 @@ import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ManifestV1, manifestSchema, runtimeFiles } from '../../contract/index.ts';
+import { exportGenerator, verifyExport } from '../../model/export/export.ts';
+import { inferenceModel } from '../../model/export/inference.ts';
 import { selectBackend } from '../../train/backend.ts';
 import { Batches, disposeBatch } from '../../train/batches.ts';
 import { loadMnist } from '../../train/data/mnist.ts';
-import { exportGenerator, verifyExport } from '../../train/export/export.ts';
-import { inferenceModel } from '../../train/export/inference.ts';
 import { createGan, type GanTrainer } from '../../train/gan.ts';
 import { getPreset } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
@@ -120,7 +120,7 @@ describe('npm run export -- --upgrade', () => {
     writeFileSync(join(dir, 'training.json'), JSON.stringify({ recipe: 'the test recipe, batch 16' }));
     expect(manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))).schema).toBe(1);
 
-    const r = runCli('train/export/cli.ts', ['--upgrade', dir]);
+    const r = runCli('bin/export.ts', ['--upgrade', dir]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`upgraded ${old.version} in ${dir} to manifest schema 2`);
     const up = verifyExport(dir);
@@ -141,7 +141,7 @@ describe('npm run export -- --upgrade', () => {
 
     // Running it again changes nothing.
     const text = readFileSync(join(dir, 'manifest.json'), 'utf8');
-    expect(runCli('train/export/cli.ts', ['--upgrade', dir]).status).toBe(0);
+    expect(runCli('bin/export.ts', ['--upgrade', dir]).status).toBe(0);
     expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(text);
 
     // A folder that does not match its manifest is refused, untouched.
@@ -149,7 +149,7 @@ describe('npm run export -- --upgrade', () => {
     const bytes = readFileSync(shard);
     bytes[3] ^= 1;
     writeFileSync(shard, bytes);
-    const refused = runCli('train/export/cli.ts', ['--upgrade', dir]);
+    const refused = runCli('bin/export.ts', ['--upgrade', dir]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('not a valid export');
     expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(text);
@@ -271,7 +271,7 @@ describe('npm run export -- --training-from', () => {
     const run = (script: string, args: string[]) => runCli(script, args, 300_000);
     const dir = join(root, 'training-from');
     const runDir = join(dir, 'run');
-    const t = run('train/cli.ts', [
+    const t = run('bin/train.ts', [
       ...['--preset', 'fast-cond', '--steps', '3', '--batch-size', '16', '--backend', 'wasm'],
       ...['--out', runDir, '--no-export'],
     ]);
@@ -279,9 +279,7 @@ describe('npm run export -- --training-from', () => {
     const report = join(dir, 'report.json');
     writeFileSync(report, JSON.stringify({ metrics }));
     const first = join(dir, 'first');
-    expect(run('train/export/cli.ts', ['--model', runDir, '--out', first, '--report', report]).status).toBe(
-      0,
-    );
+    expect(run('bin/export.ts', ['--model', runDir, '--out', first, '--report', report]).status).toBe(0);
     // The earlier export as shipped: trained elsewhere, with a note on its recipe beside it.
     const path = join(first, 'manifest.json');
     const earlier = JSON.parse(readFileSync(path, 'utf8')) as { training: Record<string, unknown> };
@@ -290,7 +288,7 @@ describe('npm run export -- --training-from', () => {
     writeFileSync(join(first, 'training.json'), JSON.stringify({ recipe: 'the shipped recipe' }));
 
     const again = join(dir, 'again');
-    const r = run('train/export/cli.ts', [
+    const r = run('bin/export.ts', [
       ...['--model', runDir, '--out', again, '--report', report, '--training-from', first],
     ]);
     expect(r.status, r.stderr).toBe(0);
@@ -305,7 +303,7 @@ describe('npm run export -- --training-from', () => {
 
     // An export of another number of steps is not the same weights.
     writeFileSync(path, JSON.stringify({ ...earlier, training: { ...facts, steps: 8000 } }));
-    const refused = run('train/export/cli.ts', [
+    const refused = run('bin/export.ts', [
       ...['--model', runDir, '--out', join(dir, 'refused'), '--report', report, '--training-from', first],
     ]);
     expect(refused.status).toBe(1);
@@ -315,7 +313,7 @@ describe('npm run export -- --training-from', () => {
   });
 });
 
-usageTests('train/export/cli.ts', {
+usageTests('bin/export.ts', {
   usage: 'npm run export --',
   help: [
     '--model <dir>',

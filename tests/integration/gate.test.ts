@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metrics } from '../../contract/index.ts';
+import { exportGenerator } from '../../model/export/export.ts';
+import { gate } from '../../model/gate.ts';
 import { selectBackend } from '../../train/backend.ts';
-import { exportGenerator } from '../../train/export/export.ts';
-import { gate } from '../../train/gate/gate.ts';
 import { getPreset } from '../../train/models/presets.ts';
 import { runCli, usageTests } from './cli-usage.ts';
 
@@ -73,7 +73,7 @@ describe('npm run gate', () => {
     });
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const run = (args: string[]) => runCli('train/gate/cli.ts', args);
+  const run = (args: string[]) => runCli('bin/gate.ts', args);
 
   it('passes, fails, and refuses a tampered model', () => {
     expect(run(['--model', dir, '--max-fid', '12']).status).toBe(0);
@@ -94,7 +94,7 @@ describe('npm run gate', () => {
   });
 });
 
-usageTests('train/gate/cli.ts', {
+usageTests('bin/gate.ts', {
   usage: 'npm run gate --',
   help: [
     'exit 0 passed, 1 a rule failed, 2 bad input',

@@ -5,16 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Manifest, manifestSchema, versionListSchema } from '../../contract/index.ts';
+import { sha256 } from '../../lib/hash.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
-import { sha256 } from '../../train/hash.ts';
 import { runCli, usageTests } from './cli-usage.ts';
 
-const MODEL = 'train/pretrained';
+const MODEL = 'model/shipped';
 const root = mkdtempSync(join(tmpdir(), 'publish-'));
 const persist = join(root, 'state');
 let worker: LocalWorker | undefined;
-const publish = (...args: string[]) => runCli('release/cli.ts', args);
+const publish = (...args: string[]) => runCli('bin/publish.ts', args);
 const shipped = manifestSchema.parse(JSON.parse(readFileSync(join(MODEL, 'manifest.json'), 'utf8')));
 
 beforeAll(() => {
@@ -115,8 +115,7 @@ describe('npm run publish --target local', () => {
   });
 
   it('rollback re-points latest.json to a verified version; prune keeps the newest K and the promoted one', async () => {
-    const versions = (...args: string[]) =>
-      runCli('release/versions-cli.ts', [...args, '--persist-to', persist]);
+    const versions = (...args: string[]) => runCli('bin/versions.ts', [...args, '--persist-to', persist]);
     // An older version, published but never promoted.
     const old = join(root, 'old');
     cpSync(MODEL, old, { recursive: true });
@@ -176,7 +175,7 @@ describe('a schema 2 export', () => {
   it('published (after npm run export -- --upgrade when the shipped one is older), served with its sample grid and loss chart', async () => {
     const dir = join(root, 'schema2');
     cpSync(MODEL, dir, { recursive: true });
-    if (shipped.schema === 1) expect(runCli('train/export/cli.ts', ['--upgrade', dir]).status).toBe(0);
+    if (shipped.schema === 1) expect(runCli('bin/export.ts', ['--upgrade', dir]).status).toBe(0);
     const r = publish('--model', dir, '--promote', '--persist-to', persist);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`uploaded models/${shipped.version}/samples.png`);
@@ -213,7 +212,7 @@ describe('a schema 2 export', () => {
   });
 });
 
-usageTests('release/cli.ts', {
+usageTests('bin/publish.ts', {
   usage: 'npm run publish --',
   help: [
     '--model <dir>',
@@ -229,7 +228,7 @@ usageTests('release/cli.ts', {
   ],
 });
 
-usageTests('release/versions-cli.ts', {
+usageTests('bin/versions.ts', {
   usage: 'npm run rollback -- --version V',
   helpArgs: ['rollback', '--help'],
   help: ['--version <v>', '--target <name>', '--persist-to <dir>', '(default: ".wrangler/state")'],
@@ -246,7 +245,7 @@ usageTests('release/versions-cli.ts', {
   ],
 });
 
-usageTests('release/serve.ts', {
+usageTests('bin/start.ts', {
   usage: 'npm start --',
   help: ['--port <n>', '(default: 8787)', '--persist-to <dir>'],
   errors: [

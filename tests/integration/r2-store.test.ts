@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../contract/index.ts';
+import { sha256 } from '../../lib/hash.ts';
 import { publishModel } from '../../release/publish.ts';
 import { openR2Store } from '../../release/r2-store.ts';
 import { prune } from '../../release/versions.ts';
-import { sha256 } from '../../train/hash.ts';
 
 const objects = new Map<string, Buffer>();
 const seen: { method: string; url: string; auth: string; sha: string }[] = [];
@@ -118,9 +118,9 @@ describe('the R2 store (S3 API)', () => {
     objects.clear();
     const store = openR2Store(env);
     const shipped = manifestSchema.parse(
-      JSON.parse(readFileSync(join('train/pretrained', 'manifest.json'), 'utf8')),
+      JSON.parse(readFileSync(join('model/shipped', 'manifest.json'), 'utf8')),
     );
-    await publishModel(store, 'train/pretrained', { promote: true });
+    await publishModel(store, 'model/shipped', { promote: true });
     expect(manifestSchema.parse(JSON.parse(objects.get('latest.json')!.toString())).version).toBe(
       shipped.version,
     );

@@ -10,7 +10,7 @@ describe('publishing under load', () => {
   it('16 clients for 15 s: 0 errors, 0 mismatches, promotion and rollback both served in time', {
     timeout: 300_000,
   }, async () => {
-    const r = await soak({ modelDir: 'train/pretrained', clients: 16, seconds: 15 });
+    const r = await soak({ modelDir: 'model/shipped', clients: 16, seconds: 15 });
     console.log(formatSoak(r).join('\n'));
     expect(r.errorSamples).toEqual([]);
     expect(r.errors).toBe(0);

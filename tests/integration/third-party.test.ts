@@ -15,17 +15,17 @@ import { publishModel } from '../../release/publish.ts';
 import { runCli } from './cli-usage.ts';
 
 const CLIENT = 'tests/integration/third-party-client.mjs';
-const CLASSIFIER = 'train/classifier/shipped';
+const CLASSIFIER = 'model/classifier/shipped';
 const PER_CLASS = 64;
 const root = mkdtempSync(join(tmpdir(), 'third-party-'));
 const model = join(root, 'model');
 let worker: LocalWorker | undefined;
 
 beforeAll(async () => {
-  cpSync('train/pretrained', model, { recursive: true });
+  cpSync('model/shipped', model, { recursive: true });
   const schema = manifestSchema.parse(JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'))).schema;
   if (schema === 1) {
-    const r = runCli('train/export/cli.ts', ['--upgrade', model]);
+    const r = runCli('bin/export.ts', ['--upgrade', model]);
     if (r.status !== 0) throw new Error(`upgrade failed: ${r.stderr}`);
   }
   const store = await openLocalStore(join(root, 'state'));

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { uniform } from '../../contract/index.ts';
+import { sha256 } from '../../lib/hash.ts';
+import { verifyExport } from '../../model/export/export.ts';
 import { readCheckpoint } from '../../train/checkpoint.ts';
-import { verifyExport } from '../../train/export/export.ts';
-import { sha256 } from '../../train/hash.ts';
 import { runCli } from './cli-usage.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'train-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const CLI = ['--import', 'tsx', 'train/cli.ts'];
+const CLI = ['--import', 'tsx', 'bin/train.ts'];
 // Small and quick, but the real loop: real digits, wasm kernels, checkpoints, samples.
 // Two threads, as on this 2-core machine by default (same seed and thread count => same run).
 const QUICK = [
@@ -121,7 +121,7 @@ describe('usage errors are clear and exit non-zero', () => {
   it('a wrong call exits 2; --help lists every option with its default', () => {
     expect(train(['--preset', 'huge']).code).toBe(2);
     expect(train(['--steps', 'x']).code).toBe(2);
-    const help = runCli('train/cli.ts', ['--help']);
+    const help = runCli('bin/train.ts', ['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: npm run train -- \[options\]/);
     const text = help.stdout.replace(/\s+/g, ' ');

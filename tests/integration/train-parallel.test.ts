@@ -113,7 +113,7 @@ describe('the main thread', () => {
 describe('V8 flags', () => {
   it('npm run train passes the flags train/parallel/v8-flags.ts documents', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.train).toBe(`node ${V8_FLAGS.join(' ')} --import tsx train/cli.ts`);
+    expect(pkg.scripts.train).toBe(`node ${V8_FLAGS.join(' ')} --import tsx bin/train.ts`);
   });
 });
 

@@ -13,13 +13,13 @@ import '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PresetName } from '../../contract/index.ts';
+import { classify, loadShippedClassifier } from '../../model/classifier/classify.ts';
+import { generateDigits } from '../../model/evaluate/evaluate.ts';
+import { precisionRecall } from '../../model/evaluate/precision-recall.ts';
 import { type BackendInfo, registerCpuFixes, selectBackend } from '../../train/backend.ts';
 import { Batches, disposeBatch } from '../../train/batches.ts';
-import { classify, loadShippedClassifier } from '../../train/classifier/classify.ts';
 import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
 import { GeneratorEma } from '../../train/ema.ts';
-import { generateDigits } from '../../train/evaluate/evaluate.ts';
-import { precisionRecall } from '../../train/evaluate/precision-recall.ts';
 import { createGan, type GanRecipe } from '../../train/gan.ts';
 import {
   originalWebGpuKernel,

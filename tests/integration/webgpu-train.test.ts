@@ -37,7 +37,7 @@ function train(out: string, backend: string, steps: number, resume: boolean) {
   const args = [...QUICK, '--out', out, '--backend', backend, '--steps', String(steps)];
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'train/cli.ts', ...args, ...(resume ? ['--resume'] : [])],
+    ['--import', 'tsx', 'bin/train.ts', ...args, ...(resume ? ['--resume'] : [])],
     { encoding: 'utf8', timeout: 300_000 },
   );
   expect(r.status, r.stdout + r.stderr).toBe(0);

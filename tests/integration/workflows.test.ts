@@ -445,8 +445,8 @@ usageTests('tests/workflow-dry-run.ts', {
   ],
 });
 
-usageTests('release/summary-cli.ts', {
-  usage: 'node --import tsx release/summary-cli.ts',
+usageTests('bin/summary.ts', {
+  usage: 'node --import tsx bin/summary.ts',
   help: ['--run-dir <dir>', '--gate <outcome>', '--api-url <url>'],
   errors: [
     [[], "required option '--run-dir <dir>' not specified"],
@@ -455,11 +455,11 @@ usageTests('release/summary-cli.ts', {
 });
 
 it('the summary CLI refuses to guess where the summary goes', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'release/summary-cli.ts', '--run-dir', tmp], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/summary.ts', '--run-dir', tmp], {
     encoding: 'utf8',
     env: { ...process.env, GITHUB_STEP_SUMMARY: '' },
   });
   expect(r.status).toBe(2);
   expect(r.stderr).toContain('no --out and no GITHUB_STEP_SUMMARY');
-  expect(runCli('release/summary-cli.ts', ['--help']).status).toBe(0);
+  expect(runCli('bin/summary.ts', ['--help']).status).toBe(0);
 });

@@ -4,11 +4,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayersModel, layers, model, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { foldBatchNorm } from '../../model/export/fold-batchnorm.ts';
+import { foldClassEmbedding } from '../../model/export/fold-class-embedding.ts';
+import { foldUpsampling } from '../../model/export/fold-upsampling.ts';
+import { inferenceModel } from '../../model/export/inference.ts';
 import { selectBackend } from '../../train/backend.ts';
-import { foldBatchNorm } from '../../train/export/fold-batchnorm.ts';
-import { foldClassEmbedding } from '../../train/export/fold-class-embedding.ts';
-import { foldUpsampling } from '../../train/export/fold-upsampling.ts';
-import { inferenceModel } from '../../train/export/inference.ts';
 import { Rng } from '../../train/rng.ts';
 
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { previousDir, readableDir, replaceDir } from '../../train/fs-atomic.ts';
+import { previousDir, readableDir, replaceDir } from '../../lib/fs-atomic.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fs-atomic-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

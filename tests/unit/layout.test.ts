@@ -1,15 +1,19 @@
-// The layout's one-way dependencies (README, Layout), checked on every import of every source file.
+// The layout's one-way dependencies (docs/architecture.md), checked on every import of every source
+// file: folders are the stages the data passes through, and imports point down the list only.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const PARTS = ['contract', 'train', 'release', 'edge', 'web'] as const;
+const PARTS = ['contract', 'lib', 'train', 'model', 'release', 'bin', 'edge', 'web'] as const;
 type Part = (typeof PARTS)[number];
 /** What each part may import besides itself. */
 const ALLOWED: Record<Part, Part[]> = {
   contract: [],
-  train: ['contract'],
-  release: ['contract', 'train'],
+  lib: [],
+  train: ['contract', 'lib'],
+  model: ['contract', 'lib', 'train'],
+  release: ['contract', 'lib', 'train', 'model'],
+  bin: ['contract', 'lib', 'train', 'model', 'release'],
   edge: ['contract'],
   web: ['contract'],
 };

@@ -1,18 +1,18 @@
 // Quality metrics: analytic cases, identities, and real MNIST features from the shipped classifier.
 import { Matrix } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../train/backend.ts';
-import { classify, loadShippedClassifier } from '../../train/classifier/classify.ts';
-import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
-import { frechetDistance, gaussianFit } from '../../train/evaluate/frechet.ts';
-import { precisionRecall } from '../../train/evaluate/precision-recall.ts';
+import { classify, loadShippedClassifier } from '../../model/classifier/classify.ts';
+import { frechetDistance, gaussianFit } from '../../model/evaluate/frechet.ts';
+import { precisionRecall } from '../../model/evaluate/precision-recall.ts';
 import {
   classAccuracy,
   classKL,
   inceptionScore,
   perClassAccuracy,
   worstClass,
-} from '../../train/evaluate/scores.ts';
+} from '../../model/evaluate/scores.ts';
+import { selectBackend } from '../../train/backend.ts';
+import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
 import { Rng } from '../../train/rng.ts';
 
 beforeAll(async () => {

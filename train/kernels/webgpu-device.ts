@@ -2,7 +2,7 @@
 // driver: NVIDIA's on a GPU machine, Chromium's SwiftShader (a software Vulkan) on one without a GPU
 // when VK_ICD_FILENAMES names its ICD. This module finds the adapter and says why there is none.
 import { existsSync, readdirSync } from 'node:fs';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { routeDawnTicks } from './webgpu-read-sync.ts';
 
 /** What training logs and records about the adapter. */

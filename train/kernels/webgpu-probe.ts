@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { type AdapterFacts, noAdapterReason, quietWayland } from './webgpu-device.ts';
 
 const PROBE_TIMEOUT_MS = 60_000;

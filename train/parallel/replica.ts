@@ -2,9 +2,9 @@
 // networks and optimizers, computes gradients on its share of each batch, and applies the averaged
 // gradients it is sent, exactly as the main thread does, so every copy stays identical.
 import { parentPort, workerData } from 'node:worker_threads';
+import { errorMessage } from '../../lib/errors.ts';
 import { selectBackend } from '../backend.ts';
 import { restoreState } from '../checkpoint.ts';
-import { errorMessage } from '../errors.ts';
 import { createGan } from '../gan.ts';
 import { getPreset } from '../models/presets.ts';
 import { Rng } from '../rng.ts';
