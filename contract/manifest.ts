@@ -1,7 +1,13 @@
 // What R2 holds and what the API returns about a model: the training job writes these shapes, the
 // worker validates what it reads against them, the page checks what it downloads.
 
-import { modelInputSchema, modelOutputSchema } from './model-signature.ts';
+import {
+  DEQUANTIZE,
+  modelEntrySchema,
+  modelInputSchema,
+  modelInputV2Schema,
+  modelOutputSchema,
+} from './model-signature.ts';
 import { PRESET_NAMES, QUANTIZATIONS, TRAINING_BACKENDS } from './names.ts';
 import { VERSION_PATTERN } from './version.ts';
 import { z } from './zod.ts';
@@ -104,6 +110,40 @@ export const metricsV2Schema = metricsSchema.extend({
     .describe('Class accuracy of each class asked for, in class order; null for unconditional models'),
 });
 
+const cardSchema = z
+  .string()
+  .min(1)
+  .max(4000)
+  .describe('What the model is, how it was trained, its limits (plain text)');
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+/** What schema 2 and 3 require of the inputs (noise first, then the class) and per-class accuracy. */
+function checkCall(
+  m: {
+    latentDim: number;
+    classes: number;
+    inputs: { shape: (number | null)[]; distribution?: string; encoding?: string }[];
+    metrics: { perClassAccuracy: number[] | null };
+  },
+  issue: Issue,
+) {
+  const [noise, label, ...rest] = m.inputs;
+  if (!noise?.distribution || noise.shape.length !== 2 || noise.shape[1] !== m.latentDim)
+    issue(['inputs', 0], `the first input is the noise: a distribution and shape [null, ${m.latentDim}]`);
+  if (m.classes > 0 && (!label?.encoding || label.shape.length !== 2 || label.shape[1] !== 1))
+    issue(['inputs', 1], 'a conditional model takes its class second: an encoding and shape [null, 1]');
+  if ((m.classes === 0 && label) || rest.length) issue(['inputs'], 'inputs the model does not have');
+  const perClass = m.metrics.perClassAccuracy;
+  if (m.classes > 0 ? perClass?.length !== m.classes : perClass !== null)
+    issue(['metrics', 'perClassAccuracy'], `one value per class (${m.classes}), or null without classes`);
+}
+
+const issuer =
+  (ctx: z.RefinementCtx): Issue =>
+  (path, message) =>
+    ctx.addIssue({ code: 'custom', path, message });
+
 /**
  * Schema 2: self-describing. A client calls the model from `inputs` and `output` alone, reads how
  * it scored per class, and finds the evaluation's sample grid (samples.png) and the loss chart
@@ -118,41 +158,66 @@ export const manifestV2Schema = z
     // The exporter always lists samples.png (and losses.svg when the run had one); a client must
     // not depend on them to run the model, so the contract does not require them.
     files: uniqueWithModelJson(z.array(modelFileSchema).min(2)),
-    inputs: z.array(modelInputSchema).min(1).max(4).describe("The model's inputs, in predict()'s order"),
+    inputs: z.array(modelInputV2Schema).min(1).max(4).describe("The model's inputs, in predict()'s order"),
     metrics: metricsV2Schema,
-    card: z
-      .string()
+    card: cardSchema,
+    training: trainingSchema,
+  })
+  .strict()
+  .superRefine((m, ctx) => checkCall(m, issuer(ctx)));
+
+/**
+ * Schema 3: schema 2 plus what a client written without our code still had to guess: which file is
+ * the model and in what format, how its stored weights become floats (`model`), the feed order of
+ * `inputs`, and the values a condition input takes.
+ */
+export const manifestV3Schema = z
+  .object({
+    schema: z.literal(3),
+    ...head,
+    output: modelOutputSchema,
+    quantization: z.enum(QUANTIZATIONS),
+    model: modelEntrySchema,
+    files: uniqueWithModelJson(z.array(modelFileSchema).min(2)),
+    inputs: z
+      .array(modelInputSchema)
       .min(1)
-      .max(4000)
-      .describe('What the model is, how it was trained, its limits (plain text)'),
+      .max(4)
+      .describe("The model's inputs, listed in feed order (each input's `order`)"),
+    metrics: metricsV2Schema,
+    card: cardSchema,
     training: trainingSchema,
   })
   .strict()
   .superRefine((m, ctx) => {
-    const [noise, label, ...rest] = m.inputs;
-    const issue = (path: (string | number)[], message: string) =>
-      ctx.addIssue({ code: 'custom', path, message });
-    if (!noise?.distribution || noise.shape.length !== 2 || noise.shape[1] !== m.latentDim)
-      issue(['inputs', 0], `the first input is the noise: a distribution and shape [null, ${m.latentDim}]`);
-    if (m.classes > 0 && (!label?.encoding || label.shape.length !== 2 || label.shape[1] !== 1))
-      issue(['inputs', 1], 'a conditional model takes its class second: an encoding and shape [null, 1]');
-    if ((m.classes === 0 && label) || rest.length) issue(['inputs'], 'inputs the model does not have');
-    const perClass = m.metrics.perClassAccuracy;
-    if (m.classes > 0 ? perClass?.length !== m.classes : perClass !== null)
-      issue(['metrics', 'perClassAccuracy'], `one value per class (${m.classes}), or null without classes`);
+    const issue = issuer(ctx);
+    checkCall(m, issue);
+    if (m.model.dequantize !== DEQUANTIZE[m.quantization])
+      issue(['model', 'dequantize'], `${m.quantization} weights are read as: ${DEQUANTIZE[m.quantization]}`);
+    m.inputs.forEach((input, i) => {
+      if (input.order !== i) issue(['inputs', i, 'order'], `the inputs are listed in feed order: ${i} here`);
+    });
+    const label = m.inputs[1];
+    if (m.classes > 0 && label?.values && label.values.join() !== [...Array(m.classes).keys()].join())
+      issue(['inputs', 1, 'values'], `the class indices 0 to ${m.classes - 1}, in order`);
   });
 
 /** The schema new exports write. */
-export const MANIFEST_SCHEMA = 2;
+export const MANIFEST_SCHEMA = 3;
 
-/** Any manifest a part may meet in R2 or on disk: schema 1 or 2. */
-export const manifestSchema = z.discriminatedUnion('schema', [manifestV1Schema, manifestV2Schema]);
+/** Any manifest a part may meet in R2 or on disk: schema 1, 2 or 3. */
+export const manifestSchema = z.discriminatedUnion('schema', [
+  manifestV1Schema,
+  manifestV2Schema,
+  manifestV3Schema,
+]);
 
 export type ModelFile = z.infer<typeof modelFileSchema>;
 export type Metrics = z.infer<typeof metricsSchema>;
 export type Training = z.infer<typeof trainingSchema>;
 export type ManifestV1 = z.infer<typeof manifestV1Schema>;
 export type ManifestV2 = z.infer<typeof manifestV2Schema>;
+export type ManifestV3 = z.infer<typeof manifestV3Schema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 
 /** The files a runtime loads (model.json and its weight shards), without the documentation files. */
@@ -176,8 +241,8 @@ export const versionSummarySchema = z
     createdAt: head.createdAt,
     preset: head.preset,
     quantization: z.enum(QUANTIZATIONS),
-    /** Manifest schema of the version (1: no inputs, card or sample grid). */
-    schema: z.union([z.literal(1), z.literal(2)]),
+    /** Manifest schema of the version (1: no inputs, card or sample grid; 3: also `model`). */
+    schema: z.union([z.literal(1), z.literal(2), z.literal(3)]),
     steps: trainingSchema.shape.steps,
     backend: trainingSchema.shape.backend,
     bytes: z.number().int().nonnegative().describe('All files of the version together'),

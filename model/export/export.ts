@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import {
   LOSSES_FILE,
+  MANIFEST_SCHEMA,
   type Manifest,
-  type ManifestV2,
+  type ManifestV3,
   type Metrics,
   MODEL_OUTPUT,
   type ModelFile,
   manifestSchema,
-  manifestV2Schema,
+  manifestV3Schema,
+  modelEntry,
   modelInputs,
   SAMPLES_FILE,
 } from '../../contract/index.ts';
@@ -55,7 +57,7 @@ export const fileEntry = (f: ExportFile): ModelFile => ({
   sha256: sha256(f.bytes),
 });
 
-/** The shared part of a schema 2 manifest's facts, from the model and how it was made. */
+/** The facts of a current (schema 3) manifest, from the model and how it was made. */
 export interface DescribeOptions {
   preset: Preset;
   /** The generator's input layer names, in predict()'s order. */
@@ -67,6 +69,8 @@ export interface DescribeOptions {
   weightFiles: ModelFile[];
   samplesPng: Uint8Array;
   lossesSvg?: string;
+  /** The card to state as it is (an upgrade keeps an older schema's), instead of writing it. */
+  card?: string;
   weights: number;
   metrics: Metrics;
   training: Manifest['training'];
@@ -74,20 +78,20 @@ export interface DescribeOptions {
   notes?: string[];
 }
 
-/** A schema 2 manifest (validated), with the documentation files it lists. */
-export function describeModel(d: DescribeOptions): { manifest: ManifestV2; docs: ExportFile[] } {
+/** A current (schema 3) manifest, validated, with the documentation files it lists. */
+export function describeModel(d: DescribeOptions): { manifest: ManifestV3; docs: ExportFile[] } {
   const docs: ExportFile[] = [{ path: SAMPLES_FILE, bytes: d.samplesPng }];
   if (d.lossesSvg !== undefined)
     docs.push({ path: LOSSES_FILE, bytes: new TextEncoder().encode(d.lossesSvg) });
-  // Schema 2 always states the per-class accuracy: null where the model has no classes.
+  // Schema 2 and later always state the per-class accuracy: null where the model has no classes.
   const metrics = { ...d.metrics, perClassAccuracy: d.metrics.perClassAccuracy ?? null };
   if (d.preset.classes > 0 && !metrics.perClassAccuracy) {
     throw new Error(
       'the metrics lack the per-class accuracy: evaluate the model (npm run evaluate -- --json) and pass that report',
     );
   }
-  const manifest = manifestV2Schema.parse({
-    schema: 2,
+  const manifest = manifestV3Schema.parse({
+    schema: MANIFEST_SCHEMA,
     name: 'mnist-gan',
     version: d.version,
     createdAt: d.createdAt,
@@ -96,29 +100,32 @@ export function describeModel(d: DescribeOptions): { manifest: ManifestV2; docs:
     classes: d.preset.classes,
     output: MODEL_OUTPUT,
     quantization: d.quantization,
+    model: modelEntry(d.quantization),
     files: [...d.weightFiles, ...docs.map(fileEntry)],
     inputs: modelInputs(d.preset.latentDim, d.preset.classes, d.inputNames),
     metrics,
-    card: modelCard({
-      preset: d.preset.name,
-      latentDim: d.preset.latentDim,
-      classes: d.preset.classes,
-      quantization: d.quantization,
-      weights: d.weights,
-      metrics,
-      training: d.training,
-      weightsKind: d.weightsKind,
-      notes: d.notes,
-    }),
+    card:
+      d.card ??
+      modelCard({
+        preset: d.preset.name,
+        latentDim: d.preset.latentDim,
+        classes: d.preset.classes,
+        quantization: d.quantization,
+        weights: d.weights,
+        metrics,
+        training: d.training,
+        weightsKind: d.weightsKind,
+        notes: d.notes,
+      }),
     training: d.training,
-  } satisfies ManifestV2);
+  } satisfies ManifestV3);
   return { manifest, docs };
 }
 
 /**
  * Writes a standard TF.js layers model (model.json + one content-addressed shard), the sample grid
  * (samples.png, drawn by the exported model from the evaluation's seed), the run's losses.svg when
- * given, and the schema 2 manifest into `outDir`, atomically (replaceDir). The model is the
+ * given, and the current (schema 3) manifest into `outDir`, atomically (replaceDir). The model is the
  * generator folded for inference (no BatchNorm; see inference.ts). `model.save()` cannot write
  * quantized weights, so manifest and shard are written here. Returns the manifest.
  */
@@ -127,7 +134,7 @@ export function exportGenerator(
   preset: Preset,
   outDir: string,
   opts: ExportOptions,
-): ManifestV2 {
+): ManifestV3 {
   const generator = opts.unfolded ? trained : inferenceModel(trained);
   try {
     return writeExport(generator, preset, outDir, opts);
@@ -141,7 +148,7 @@ function writeExport(
   preset: Preset,
   outDir: string,
   opts: ExportOptions,
-): ManifestV2 {
+): ManifestV3 {
   const specs: { name: string; shape: number[]; dtype: 'float32'; quantization?: QuantizationSpec }[] = [];
   const parts: Uint8Array[] = [];
   for (const w of generator.weights) {

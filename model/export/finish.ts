@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOSSES_FILE, type Manifest, type ManifestV2, type Metrics } from '../../contract/index.ts';
+import { LOSSES_FILE, type Manifest, type ManifestV3, type Metrics } from '../../contract/index.ts';
 import { writeFileAtomic } from '../../lib/fs-atomic.ts';
 import { readCheckpoint } from '../../train/checkpoint.ts';
 import { trainConfigSchema } from '../../train/config.ts';
@@ -66,7 +66,7 @@ export async function exportRun(
     trainingFrom?: string;
     log: (l: string) => void;
   },
-): Promise<ManifestV2> {
+): Promise<ManifestV3> {
   const { training, notes } = opts.trainingFrom
     ? earlierTraining(opts.trainingFrom, trainingFacts(runDir))
     : { training: trainingFacts(runDir), notes: undefined };

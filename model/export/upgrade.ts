@@ -1,11 +1,12 @@
 // Upgrading an exported folder to the current manifest schema in place, without its training run:
-// the weights and the version stay; the sample grid is drawn by the exported model itself; the loss
-// chart and notes on the training come from files beside it (losses.svg, training.json) when present.
+// the weights and the version stay, and so do the sample grid and card an older schema 2 manifest
+// already has. For a schema 1 export the sample grid is drawn by the exported model itself, and the
+// loss chart and notes on the training come from files beside it (losses.svg, training.json).
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   LOSSES_FILE,
-  type ManifestV2,
+  type ManifestV3,
   type Metrics,
   runtimeFiles,
   SAMPLES_FILE,
@@ -32,19 +33,28 @@ export interface UpgradeOptions {
 }
 
 /**
- * Rewrites `dir`'s manifest as schema 2 (a schema 2 folder is rewritten the same way, so running
- * it twice changes nothing). The folder must match its manifest first. Other files in it (a
- * report, training.json) are kept.
+ * Rewrites `dir`'s manifest in the current schema (a current folder is rewritten the same way, so
+ * running it twice changes nothing). The folder must match its manifest first. Other files in it
+ * (a report, training.json) are kept.
  */
-export async function upgradeExport(dir: string, opts: UpgradeOptions = {}): Promise<ManifestV2> {
+export async function upgradeExport(dir: string, opts: UpgradeOptions = {}): Promise<ManifestV3> {
   const log = opts.log ?? (() => {});
   const verified = verifyExport(dir);
   if (!verified.ok) throw new Error(`${dir}: not a valid export: ${verified.problems.join('; ')}`);
   const old = verified.manifest;
   const preset = getPreset(old.preset);
   const generator = await loadLayersModelFromDir(dir);
-  log(`drawing ${SAMPLES_FILE} with the exported ${old.preset} model (${old.quantization})`);
-  const samplesPng = sampleGridPng(generator, preset, SAMPLES_SEED);
+  // The grid an export lists is of these very weights (verified above): kept, not redrawn (the
+  // exporter draws it before quantizing, so a redrawn one would differ by rounding).
+  const listed = old.files.some((f) => f.path === SAMPLES_FILE);
+  log(
+    listed
+      ? `keeping ${SAMPLES_FILE}`
+      : `drawing ${SAMPLES_FILE} with the exported ${old.preset} model (${old.quantization})`,
+  );
+  const samplesPng = listed
+    ? readFileSync(join(dir, SAMPLES_FILE))
+    : sampleGridPng(generator, preset, SAMPLES_SEED);
   const weights = generator.countParams();
   const inputNames = generator.inputNames;
   generator.dispose();
@@ -66,6 +76,8 @@ export async function upgradeExport(dir: string, opts: UpgradeOptions = {}): Pro
     metrics: opts.metrics ?? old.metrics,
     training: old.training,
     notes: trainingNotes(dir),
+    // The card states the metrics: kept unless they are replaced.
+    card: old.schema !== 1 && !opts.metrics ? old.card : undefined,
   });
   replaceDir(dir, (tmp) => {
     for (const name of readdirSync(dir)) cpSync(join(dir, name), join(tmp, name), { recursive: true });
