@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { errorMessage } from '../lib/errors.ts';
+import { no, ok, type Result } from '../lib/result.ts';
 import { type AdapterFacts, adapterName, describeAdapter } from './kernels/webgpu-device.ts';
 import { probeWebGpu } from './kernels/webgpu-probe.ts';
 
@@ -14,6 +15,22 @@ export interface BackendInfo {
   /** What actually runs the math, for logs and the manifest. */
   device: string;
   gpu: boolean;
+}
+
+/** The routes `--backend auto` tries, in order. */
+export const ROUTES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type Route = (typeof ROUTES)[number];
+
+/** What became of one route: used, or skipped and why (the job summary shows these). */
+export interface RouteOutcome {
+  route: Route;
+  used: boolean;
+  why?: string;
+}
+
+/** The backend that runs, and what became of each route tried before it. */
+export interface SelectedBackend extends BackendInfo {
+  routes: RouteOutcome[];
 }
 
 /** Backends that run each op on their device themselves: one training thread, no replicas. */
@@ -33,9 +50,9 @@ const nodeImport: Importer = (pkg) => import(pkg);
 /** How `auto` reaches WebGPU; tests pass stand-ins. */
 export interface WebGpuRoute {
   /** Which adapter this machine offers, or why none (without starting anything here). */
-  probe: () => Promise<AdapterFacts | string>;
-  /** Starts the 'webgpu' backend in this process; a string says why not. */
-  start: () => Promise<{ info: BackendInfo; facts: AdapterFacts } | string>;
+  probe: () => Promise<Result<AdapterFacts>>;
+  /** Starts the 'webgpu' backend in this process, or says why not. */
+  start: () => Promise<Result<{ info: BackendInfo; facts: AdapterFacts }>>;
 }
 
 const cpuModel = (): string => `${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} cores)`;
@@ -56,24 +73,24 @@ async function tryImport(pkg: string, importer: Importer): Promise<string | null
 const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
 const TFJS_NODE = '@tensorflow/tfjs-node';
 
-/** Loads a tfjs-node package and starts its 'tensorflow' backend; a string says why not. */
-async function startTensorflow(pkg: string, importer: Importer): Promise<BackendInfo | string> {
+/** Loads a tfjs-node package and starts its 'tensorflow' backend, or says why not. */
+async function startTensorflow(pkg: string, importer: Importer): Promise<Result<BackendInfo>> {
   const err = await tryImport(pkg, importer);
-  if (err !== null) return `${pkg} not available (${err})`;
+  if (err !== null) return no(`${pkg} not available (${err})`);
   // setBackend throws (rather than returning false) when the package registered its backend with
   // another copy of tfjs-core: fall through to the next option either way.
   const failure = await tf.setBackend('tensorflow').then(
     (ok) => (ok ? null : 'did not start'),
     (e: unknown) => errorMessage(e),
   );
-  if (failure !== null) return `${pkg} loaded but its backend did not start (${failure})`;
+  if (failure !== null) return no(`${pkg} loaded but its backend did not start (${failure})`);
   const flags = tf.backend() as unknown as NodeBackendFlags;
   const gpu = flags.isUsingGpuDevice === true;
-  return {
+  return ok({
     name: 'tensorflow',
     gpu,
     device: gpu ? 'GPU (CUDA, libtensorflow)' : `CPU via libtensorflow: ${cpuModel()}`,
-  };
+  });
 }
 
 // tfjs-node-gpu quietly runs on the CPU when CUDA 11 / cuDNN 8 libraries are missing.
@@ -83,23 +100,24 @@ const NO_CUDA_WARNING =
 
 /**
  * Starts tfjs's WebGPU backend on Dawn in this process (webgpu-device.ts, webgpu-backend.ts) with
- * the project's kernel fixes; a string says why not.
+ * the project's kernel fixes, or says why not.
  */
-export async function startWebGpu(): Promise<{ info: BackendInfo; facts: AdapterFacts } | string> {
+export async function startWebGpu(): Promise<Result<{ info: BackendInfo; facts: AdapterFacts }>> {
   // Before Dawn gives Node a navigator.gpu: the package then registers its kernels but not its own factory.
   await import('@tensorflow/tfjs-backend-webgpu');
   const { requestNodeAdapter } = await import('./kernels/webgpu-device.ts');
   const { registerNodeWebGpuBackend } = await import('./kernels/webgpu-backend.ts');
   const { registerWebGpuTrainingKernels } = await import('./kernels/webgpu-training.ts');
-  const gpu = await requestNodeAdapter();
-  if (typeof gpu === 'string') return gpu;
+  const found = await requestNodeAdapter();
+  if (!found.ok) return found;
+  const gpu = found.value;
   registerNodeWebGpuBackend(gpu.adapter);
-  if (!(await tf.setBackend('webgpu'))) return 'its backend did not start';
+  if (!(await tf.setBackend('webgpu'))) return no('its backend did not start');
   registerWebGpuTrainingKernels();
-  return {
+  return ok({
     info: { name: 'webgpu', gpu: !gpu.facts.fallback, device: describeAdapter(gpu.facts) },
     facts: gpu.facts,
-  };
+  });
 }
 
 // SwiftShader ran a fast-cond step (batch 64) about 100x slower than wasm on the same cores (npm run bench:train).
@@ -130,60 +148,78 @@ async function useCpu(): Promise<BackendInfo> {
 
 /**
  * `--backend auto`: the GPU routes first (tfjs-node-gpu on a GPU device, then WebGPU on a hardware
- * adapter), then the CPU ones (tfjs-node, wasm, cpu), logging why each one before was skipped. A
- * tfjs-node-gpu that found no GPU device is kept as the CPU route tfjs-node would have been.
+ * adapter), then the CPU ones (tfjs-node, wasm, cpu), recording (and logging) why each one before
+ * was skipped. A tfjs-node-gpu that found no GPU device is kept as the CPU route tfjs-node would have been.
  */
 async function autoBackend(
   log: (line: string) => void,
   importer: Importer,
   webgpu: WebGpuRoute,
-): Promise<BackendInfo> {
+): Promise<SelectedBackend> {
+  const routes: RouteOutcome[] = [];
+  const skip = (route: Route, why: string, line = `backend: ${route} skipped: ${why}`) => {
+    routes.push({ route, used: false, why });
+    log(line);
+  };
+  const use = (route: Route, info: BackendInfo): SelectedBackend => ({
+    ...info,
+    routes: [...routes, { route, used: true }],
+  });
+
   let cpuTensorflow: BackendInfo | null = null;
   const tfGpu = await startTensorflow(TFJS_NODE_GPU, importer);
-  if (typeof tfGpu === 'string') log(`backend: ${tfGpu}`);
-  else if (tfGpu.gpu) return tfGpu;
+  if (!tfGpu.ok) skip('tfjs-node-gpu', tfGpu.why, `backend: ${tfGpu.why}`);
+  else if (tfGpu.value.gpu) return use('tfjs-node-gpu', tfGpu.value);
   else {
     log(NO_CUDA_WARNING);
-    log(`backend: ${TFJS_NODE_GPU} skipped for now: no GPU device (kept as the CPU route)`);
-    cpuTensorflow = tfGpu;
+    skip(
+      'tfjs-node-gpu',
+      'TensorFlow found no GPU device (CUDA 11.x and cuDNN 8 missing?): kept as the CPU route',
+      `backend: ${TFJS_NODE_GPU} skipped for now: no GPU device (kept as the CPU route)`,
+    );
+    cpuTensorflow = tfGpu.value;
   }
 
   const found = await webgpu.probe();
-  if (typeof found === 'string') log(`backend: WebGPU not available (${found})`);
-  else if (found.fallback)
-    log(`backend: WebGPU skipped: its only adapter (${adapterName(found)}) is ${FALLBACK_NOTE}`);
+  if (!found.ok)
+    skip('webgpu', `not available (${found.why})`, `backend: WebGPU not available (${found.why})`);
+  else if (found.value.fallback)
+    skip(
+      'webgpu',
+      `its only adapter (${adapterName(found.value)}) is ${FALLBACK_NOTE}`,
+      `backend: WebGPU skipped: its only adapter (${adapterName(found.value)}) is ${FALLBACK_NOTE}`,
+    );
   else {
     const started = await webgpu.start();
-    if (typeof started !== 'string' && started.info.gpu) return started.info;
-    log(
-      `backend: WebGPU skipped: ${typeof started === 'string' ? started : `in this process Dawn offered ${FALLBACK_NOTE}`}`,
-    );
+    if (started.ok && started.value.info.gpu) return use('webgpu', started.value.info);
+    const why = started.ok ? `in this process Dawn offered ${FALLBACK_NOTE}` : started.why;
+    skip('webgpu', why, `backend: WebGPU skipped: ${why}`);
   }
 
   if (cpuTensorflow) {
     await tf.setBackend('tensorflow');
-    return cpuTensorflow;
+    return use('tfjs-node-gpu', cpuTensorflow);
   }
   const tfCpu = await startTensorflow(TFJS_NODE, importer);
-  if (typeof tfCpu !== 'string') return tfCpu;
-  log(`backend: ${tfCpu}`);
+  if (tfCpu.ok) return use('tfjs-node', tfCpu.value);
+  skip('tfjs-node', tfCpu.why, `backend: ${tfCpu.why}`);
   try {
-    return await useWasm();
+    return use('wasm', await useWasm());
   } catch (e) {
-    log(`backend: wasm not available (${errorMessage(e)})`);
+    skip('wasm', `not available (${errorMessage(e)})`, `backend: wasm not available (${errorMessage(e)})`);
   }
-  return useCpu();
+  return use('cpu', await useCpu());
 }
 
 /** `--backend tensorflow`: tfjs-node-gpu, else tfjs-node. */
 async function tensorflowBackend(log: (line: string) => void, importer: Importer): Promise<BackendInfo> {
   for (const pkg of [TFJS_NODE_GPU, TFJS_NODE]) {
     const r = await startTensorflow(pkg, importer);
-    if (typeof r !== 'string') {
-      if (pkg === TFJS_NODE_GPU && !r.gpu) log(NO_CUDA_WARNING);
-      return r;
+    if (r.ok) {
+      if (pkg === TFJS_NODE_GPU && !r.value.gpu) log(NO_CUDA_WARNING);
+      return r.value;
     }
-    log(`backend: ${r}`);
+    log(`backend: ${r.why}`);
   }
   throw new Error(`--backend tensorflow: neither ${TFJS_NODE_GPU} nor ${TFJS_NODE} could be loaded`);
 }
@@ -191,9 +227,10 @@ async function tensorflowBackend(log: (line: string) => void, importer: Importer
 /** `--backend webgpu`: any adapter Dawn offers; a software one is said to be one. */
 async function webgpuBackend(log: (line: string) => void, webgpu: WebGpuRoute): Promise<BackendInfo> {
   const started = await webgpu.start();
-  if (typeof started === 'string') throw new Error(`--backend webgpu: no WebGPU (${started})`);
-  if (started.facts.fallback) log(`note: WebGPU runs on ${FALLBACK_NOTE} (${adapterName(started.facts)})`);
-  return started.info;
+  if (!started.ok) throw new Error(`--backend webgpu: no WebGPU (${started.why})`);
+  const { facts, info } = started.value;
+  if (facts.fallback) log(`note: WebGPU runs on ${FALLBACK_NOTE} (${adapterName(facts)})`);
+  return info;
 }
 
 /**
@@ -206,19 +243,23 @@ export async function selectBackend(
   log: (line: string) => void = (l) => console.error(l),
   importer: Importer = nodeImport,
   webgpu: WebGpuRoute = { probe: () => probeWebGpu(), start: startWebGpu },
-): Promise<BackendInfo> {
+): Promise<SelectedBackend> {
   // Silences tfjs's "install tfjs-node" banner and per-op debug checks.
   tf.env().set('PROD', true);
+  const asked = (route: Route, info: BackendInfo): SelectedBackend => ({
+    ...info,
+    routes: [{ route, used: true }],
+  });
   const info =
     choice === 'auto'
       ? await autoBackend(log, importer, webgpu)
       : choice === 'tensorflow'
-        ? await tensorflowBackend(log, importer)
+        ? await tensorflowBackend(log, importer).then((i) => asked(i.gpu ? 'tfjs-node-gpu' : 'tfjs-node', i))
         : choice === 'webgpu'
-          ? await webgpuBackend(log, webgpu)
+          ? asked('webgpu', await webgpuBackend(log, webgpu))
           : choice === 'wasm'
-            ? await useWasm()
-            : await useCpu();
+            ? asked('wasm', await useWasm())
+            : asked('cpu', await useCpu());
   if (info.name === 'webgpu') log(`backend: WebGPU adapter: ${info.device}`);
   if (requireGpu && !info.gpu) {
     throw new Error(`--require-gpu: training would run on ${info.name} (${info.device}), not on a GPU`);

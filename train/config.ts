@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PRESET_NAMES } from '../contract/index.ts';
+import { no, ok, type Result } from '../lib/result.ts';
 import { BACKENDS } from './backend.ts';
 
 export const MAX_THREADS = 64;
@@ -102,24 +103,24 @@ const RESUME_MAY_SET = [
 
 /**
  * The config of a resumed run: the checkpoint's, with this invocation's budget and cadence where
- * the user set them. Returns an error message when an explicit option contradicts the checkpoint.
+ * the user set them; or why not, when an explicit option contradicts the checkpoint.
  */
 export function resumedConfig(
   cli: TrainConfig,
   saved: TrainConfig,
   explicit: ReadonlySet<keyof TrainConfig>,
-): TrainConfig | string {
+): Result<TrainConfig> {
   for (const key of RUN_IDENTITY) {
     if (explicit.has(key) && cli[key] !== saved[key]) {
       const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      return `--resume: --${flag} ${cli[key]} differs from the checkpoint's ${saved[key]}`;
+      return no(`--resume: --${flag} ${cli[key]} differs from the checkpoint's ${saved[key]}`);
     }
   }
   const run: TrainConfig = { ...saved, out: cli.out, resume: true, requireGpu: cli.requireGpu };
   for (const key of RESUME_MAY_SET) {
     if (explicit.has(key)) Object.assign(run, { [key]: cli[key] });
   }
-  return run;
+  return ok(run);
 }
 
 /** The step the run ends at, or null when only a time budget limits it. */

@@ -4,7 +4,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { writeFileAtomic } from '../lib/fs-atomic.ts';
 import { lockRun } from '../lib/run-lock.ts';
 import { annealFactor } from './anneal.ts';
-import { type BackendInfo, runsOpsItself, selectBackend } from './backend.ts';
+import { runsOpsItself, type SelectedBackend, selectBackend } from './backend.ts';
 import { Batches, disposeBatch } from './batches.ts';
 import {
   CHECKPOINT,
@@ -39,7 +39,7 @@ export interface RunResult {
   step: number;
   target: number | null;
   seconds: number;
-  backend: BackendInfo;
+  backend: SelectedBackend;
   last: StepStats | null;
 }
 
@@ -82,8 +82,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       throw new TrainingError(`checkpoint in ${ckpt.dir}: its run config or RNG state is invalid`, 2);
     }
     const merged = resumedConfig(config, saved.data, opts.explicit ?? new Set());
-    if (typeof merged === 'string') throw new TrainingError(merged, 2);
-    run = merged;
+    if (!merged.ok) throw new TrainingError(merged.why, 2);
+    run = merged.value;
     savedThreads = saved.data.threads;
   }
 
@@ -117,8 +117,9 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     log(`note: the run used ${savedThreads} thread(s); continuing with ${run.threads} (not bit-identical)`);
   }
   mkdirSync(out, { recursive: true });
-  const unlock = lockRun(out);
-  if (typeof unlock === 'string') throw new TrainingError(unlock, 2);
+  const lock = lockRun(out);
+  if (!lock.ok) throw new TrainingError(lock.why, 2);
+  const unlock = lock.value;
   try {
     return await trainLocked(run, ckpt, backend, opts, log);
   } finally {
@@ -129,7 +130,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
 async function trainLocked(
   run: TrainConfig,
   ckpt: LoadedCheckpoint | null,
-  backend: BackendInfo,
+  backend: SelectedBackend,
   opts: TrainOptions,
   log: (line: string) => void,
 ): Promise<RunResult> {

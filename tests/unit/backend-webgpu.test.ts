@@ -5,6 +5,7 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { no, ok } from '../../lib/result.ts';
 import { type Importer, selectBackend, type WebGpuRoute } from '../../train/backend.ts';
 import type { AdapterFacts } from '../../train/kernels/webgpu-device.ts';
 import { probeWebGpu } from '../../train/kernels/webgpu-probe.ts';
@@ -42,17 +43,17 @@ function webgpuStandIn(found: AdapterFacts | string) {
   const route: WebGpuRoute = {
     probe: async () => {
       calls.probe++;
-      return found;
+      return typeof found === 'string' ? no(found) : ok(found);
     },
     start: async () => {
       calls.start++;
-      if (typeof found === 'string') return found;
+      if (typeof found === 'string') return no(found);
       tf.registerBackend('webgpu', () => new MathBackendCPU());
       await tf.setBackend('webgpu');
-      return {
-        info: { name: 'webgpu', gpu: !found.fallback, device: `stand-in ${found.vendor}` },
+      return ok({
+        info: { name: 'webgpu' as const, gpu: !found.fallback, device: `stand-in ${found.vendor}` },
         facts: found,
-      };
+      });
     },
   };
   return { route, calls };
@@ -123,20 +124,24 @@ describe('auto: the GPU routes first, each skip said', () => {
 
 describe('the real Dawn', () => {
   it('finds no adapter where no Vulkan driver is named, and says what to do', async () => {
-    const why = await probeWebGpu({ ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' });
-    expect(why).toMatch(/^no Vulkan (driver \(ICD\) at \/nonexistent\/icd\.json; |loader)/);
+    const probed = await probeWebGpu({ ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+    expect(probed.ok).toBe(false);
+    expect(probed.ok ? '' : probed.why).toMatch(
+      /^no Vulkan (driver \(ICD\) at \/nonexistent\/icd\.json; |loader)/,
+    );
   });
 
   it.skipIf(skip !== null)(
     '--backend webgpu on the software adapter: named, said to be a fallback, refused by --require-gpu',
     async () => {
       const probed = await probeWebGpu();
-      expect(probed).toMatchObject({ vendor: expect.any(String), fallback: expect.any(Boolean) });
+      if (!probed.ok) throw new Error(`the probe found no adapter: ${probed.why}`);
+      expect(probed.value).toMatchObject({ vendor: expect.any(String), fallback: expect.any(Boolean) });
       const log: string[] = [];
       const info = await selectBackend('webgpu', false, (l) => log.push(l));
       expect(info.name).toBe('webgpu');
       // The child's answer is the adapter this process got.
-      const facts = probed as AdapterFacts;
+      const facts = probed.value;
       expect(info.device).toContain(`${facts.vendor} ${facts.architecture}`);
       expect(info.gpu).toBe(!facts.fallback);
       expect(log).toContain(`backend: WebGPU adapter: ${info.device}`);

@@ -4,6 +4,7 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { no } from '../../lib/result.ts';
 import { type Importer, selectBackend, type WebGpuRoute } from '../../train/backend.ts';
 
 const missing: Importer = async (pkg) => {
@@ -17,8 +18,8 @@ function standIn(flags: { isGPUPackage: boolean; isUsingGpuDevice: boolean }, on
 }
 // These tests are about the tfjs-node routes: a machine with a real GPU must not make auto pick WebGPU.
 const noWebGpu: WebGpuRoute = {
-  probe: async () => 'no WebGPU adapter (stand-in)',
-  start: async () => 'no WebGPU adapter (stand-in)',
+  probe: async () => no('no WebGPU adapter (stand-in)'),
+  start: async () => no('no WebGPU adapter (stand-in)'),
 };
 afterEach(() => {
   if (tf.findBackend('tensorflow')) tf.removeBackend('tensorflow');
@@ -35,6 +36,21 @@ describe('selectBackend', () => {
       "@tensorflow/tfjs-node-gpu not available (Cannot find package '@tensorflow/tfjs-node-gpu')",
     );
     expect(log.join('\n')).toContain('@tensorflow/tfjs-node not available');
+    // What became of each route, as the pipeline records it for the job summary.
+    expect(info.routes).toEqual([
+      {
+        route: 'tfjs-node-gpu',
+        used: false,
+        why: "@tensorflow/tfjs-node-gpu not available (Cannot find package '@tensorflow/tfjs-node-gpu')",
+      },
+      { route: 'webgpu', used: false, why: 'not available (no WebGPU adapter (stand-in))' },
+      {
+        route: 'tfjs-node',
+        used: false,
+        why: "@tensorflow/tfjs-node not available (Cannot find package '@tensorflow/tfjs-node')",
+      },
+      { route: 'wasm', used: true },
+    ]);
   });
 
   it('tfjs-node-gpu that found no GPU: a loud warning, and --require-gpu refuses', async () => {
@@ -48,6 +64,12 @@ describe('selectBackend', () => {
     );
     expect(info).toMatchObject({ name: 'tensorflow', gpu: false });
     expect(info.device).toContain('CPU');
+    expect(info.routes.map((r) => [r.route, r.used])).toEqual([
+      ['tfjs-node-gpu', false],
+      ['webgpu', false],
+      ['tfjs-node-gpu', true],
+    ]);
+    expect(info.routes[0].why).toMatch(/no GPU device/);
     expect(log.join('\n')).toContain(
       'WARNING: @tensorflow/tfjs-node-gpu loaded but TensorFlow found NO GPU device',
     );

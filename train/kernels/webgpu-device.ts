@@ -3,6 +3,7 @@
 // when VK_ICD_FILENAMES names its ICD. This module finds the adapter and says why there is none.
 import { existsSync, readdirSync } from 'node:fs';
 import { errorMessage } from '../../lib/errors.ts';
+import { no, ok, type Result } from '../../lib/result.ts';
 import { routeDawnTicks } from './webgpu-read-sync.ts';
 
 /** What training logs and records about the adapter. */
@@ -73,11 +74,11 @@ let found: NodeGpu | null = null;
 
 /**
  * Loads Dawn, puts WebGPU's globals (GPUBufferUsage, …) and `navigator.gpu` where tfjs's WebGPU
- * backend looks for them, and asks for the high-performance adapter. A string says why there is none.
+ * backend looks for them, and asks for the high-performance adapter; or why there is none.
  */
-export async function requestNodeAdapter(): Promise<NodeGpu | string> {
+export async function requestNodeAdapter(): Promise<Result<NodeGpu>> {
   // One Dawn instance per process: the backend, once started, keeps its device anyway.
-  if (found) return found;
+  if (found) return ok(found);
   let gpu: GPU;
   try {
     quietWayland(process.env);
@@ -89,14 +90,14 @@ export async function requestNodeAdapter(): Promise<NodeGpu | string> {
     }
     gpu = dawn.create([]);
   } catch (e) {
-    return `the webgpu package (Dawn) did not load: ${errorMessage(e).split('\n')[0]}`;
+    return no(`the webgpu package (Dawn) did not load: ${errorMessage(e).split('\n')[0]}`);
   }
   // tfjs's backend refuses to start unless navigator.gpu exists (Node 21+ has a navigator of its own).
   const nav = (globalThis as { navigator?: object }).navigator;
   if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
-  if (!adapter) return noAdapterReason();
+  if (!adapter) return no(noAdapterReason());
   const info = adapter.info;
   found = {
     adapter,
@@ -110,7 +111,7 @@ export async function requestNodeAdapter(): Promise<NodeGpu | string> {
         (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
     },
   };
-  return found;
+  return ok(found);
 }
 
 /** The adapter's name as Dawn gives it: vendor, architecture, driver. */

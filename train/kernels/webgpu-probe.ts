@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { errorMessage } from '../../lib/errors.ts';
+import { no, ok, type Result } from '../../lib/result.ts';
 import { type AdapterFacts, noAdapterReason, quietWayland } from './webgpu-device.ts';
 
 const PROBE_TIMEOUT_MS = 60_000;
@@ -21,12 +22,12 @@ process.exit(0);
 `;
 
 /** The adapter Dawn would give a process with environment `env`, or why there is none. */
-export async function probeWebGpu(env: NodeJS.ProcessEnv = process.env): Promise<AdapterFacts | string> {
+export async function probeWebGpu(env: NodeJS.ProcessEnv = process.env): Promise<Result<AdapterFacts>> {
   let dawn: string;
   try {
     dawn = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
   } catch (e) {
-    return `the webgpu package is not installed (${errorMessage(e).split('\n')[0]})`;
+    return no(`the webgpu package is not installed (${errorMessage(e).split('\n')[0]})`);
   }
   const childEnv = { ...env };
   quietWayland(childEnv);
@@ -39,10 +40,10 @@ export async function probeWebGpu(env: NodeJS.ProcessEnv = process.env): Promise
         const line = stdout.trim().split('\n').pop() ?? '';
         if (error || !line) {
           const why = stderr.trim().split('\n').pop() || errorMessage(error);
-          return resolve(`the WebGPU probe failed: ${why}`);
+          return resolve(no(`the WebGPU probe failed: ${why}`));
         }
         const facts = JSON.parse(line) as AdapterFacts | null;
-        resolve(facts ?? noAdapterReason(env));
+        resolve(facts ? ok(facts) : no(noAdapterReason(env)));
       },
     );
   });
