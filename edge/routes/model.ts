@@ -11,7 +11,8 @@ const route = createRoute({
   path: '/v1/model',
   summary: 'Manifest of the promoted model (max-age=60, ETag)',
   description:
-    `The promoted version's manifest (schema 1 or 2; schema 2 says how to call the model). The worker ` +
+    `The promoted version's manifest (schema 1, 2 or 3; 2 says how to call the model, 3 also which file ` +
+    'is the model, how its weights dequantize, the feed order of its inputs and the valid labels). The worker ' +
     `keeps it in memory for at most ${MANIFEST_TTL_SECONDS} s, so a promotion or rollback is served ` +
     `within ${MANIFEST_TTL_SECONDS} s; a request with Cache-Control: no-cache (or max-age=0) is checked ` +
     'against the store at once. HTTP caches may keep a response for max-age=60; revalidate with If-None-Match.',

@@ -1,12 +1,13 @@
-// Shared by the worker tests: the shipped model's real files (a schema 2 export, global-setup.ts),
-// laid out in local R2 as the publisher lays them out, under either manifest schema.
+// Shared by the worker tests: the shipped model's real files (a current export, global-setup.ts),
+// laid out in local R2 as the publisher lays them out, under any manifest schema.
 import { env, SELF } from 'cloudflare:test';
 import { inject } from 'vitest';
 import {
   type Manifest,
   type ManifestV1,
   type ManifestV2,
-  manifestV2Schema,
+  type ManifestV3,
+  manifestV3Schema,
   r2Keys,
   runtimeFiles,
 } from '../../contract/index.ts';
@@ -25,12 +26,18 @@ export function modelFiles(): Map<string, Uint8Array> {
   return files;
 }
 
-export function shippedManifest(): ManifestV2 {
-  return manifestV2Schema.parse(JSON.parse(new TextDecoder().decode(modelFiles().get('manifest.json'))));
+export function shippedManifest(): ManifestV3 {
+  return manifestV3Schema.parse(JSON.parse(new TextDecoder().decode(modelFiles().get('manifest.json'))));
+}
+
+/** The same model as an exporter before schema 3 described it: no `model`, inputs without order or values. */
+export function asSchema2(m: ManifestV3): ManifestV2 {
+  const { model: _, inputs, ...rest } = m;
+  return { ...rest, schema: 2, inputs: inputs.map(({ order: _o, values: _v, ...input }) => input) };
 }
 
 /** The same model as an exporter before schema 2 described it. */
-export function asSchema1(m: ManifestV2): ManifestV1 {
+export function asSchema1(m: ManifestV3): ManifestV1 {
   const { height, width, channels, range } = m.output;
   return {
     schema: 1,
@@ -48,14 +55,14 @@ export function asSchema1(m: ManifestV2): ManifestV1 {
   };
 }
 
-/** Puts a version's files and manifest into R2 (optionally under another version name or schema 1). */
+/** Puts a version's files and manifest into R2 (optionally under another version name or an older schema). */
 export async function publishVersion(
   version?: string,
-  opts: { promote?: boolean; schema?: 1 | 2 } = {},
+  opts: { promote?: boolean; schema?: 1 | 2 | 3 } = {},
 ): Promise<Manifest> {
   const files = modelFiles();
   const shipped = shippedManifest();
-  const described = opts.schema === 1 ? asSchema1(shipped) : shipped;
+  const described = opts.schema === 1 ? asSchema1(shipped) : opts.schema === 2 ? asSchema2(shipped) : shipped;
   const manifest: Manifest = { ...described, ...(version ? { version } : {}) };
   for (const f of manifest.files)
     await env.MODELS.put(r2Keys.file(manifest.version, f.path), files.get(f.path)!);

@@ -1,6 +1,7 @@
-// Export: standard TF.js layers models in three precisions with a schema 2 manifest (inputs, output,
-// card, sample grid, loss chart), loaded by stock tf.loadLayersModel over loopback HTTP (as a browser
-// would), outputs compared, tampering detected; an older (schema 1) export upgraded in place.
+// Export: standard TF.js layers models in three precisions with a schema 3 manifest (the model file,
+// its format and dequantization, inputs in feed order, output, card, sample grid, loss chart), loaded
+// by stock tf.loadLayersModel over loopback HTTP (as a browser would), outputs compared, tampering
+// detected; older (schema 1 and 2) exports upgraded in place.
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ManifestV1, manifestSchema, runtimeFiles } from '../../contract/index.ts';
+import {
+  DEQUANTIZE,
+  type ManifestV1,
+  type ManifestV2,
+  manifestSchema,
+  runtimeFiles,
+} from '../../contract/index.ts';
 import { exportGenerator, verifyExport } from '../../model/export/export.ts';
 import { inferenceModel } from '../../model/export/inference.ts';
 import { selectBackend } from '../../train/backend.ts';
@@ -101,13 +108,13 @@ const diffs = absDiff;
 
 // First: the tests below tamper with the uint8 export this copies.
 describe('npm run export -- --upgrade', () => {
-  it('rewrites a schema 1 export as schema 2 in place: same weights and version, grid drawn by the model', () => {
+  it('rewrites a schema 1 export as schema 3 in place: same weights and version, grid drawn by the model', () => {
     const dir = join(upgradeRoot, 'old');
     cpSync(join(root, 'uint8'), dir, { recursive: true });
     const v = verifyExport(dir);
-    if (!v.ok || v.manifest.schema !== 2) throw new Error('expected a schema 2 export');
+    if (!v.ok || v.manifest.schema !== 3) throw new Error('expected a schema 3 export');
     // The same folder as an exporter before schema 2 wrote it, with the files a shipped model keeps beside it.
-    const { inputs: _i, card: _c, ...rest } = v.manifest;
+    const { inputs: _i, card: _c, model: _m, ...rest } = v.manifest;
     const old: ManifestV1 = {
       ...rest,
       schema: 1,
@@ -122,9 +129,9 @@ describe('npm run export -- --upgrade', () => {
 
     const r = runCli('bin/export.ts', ['--upgrade', dir]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`upgraded ${old.version} in ${dir} to manifest schema 2`);
+    expect(r.stdout).toContain(`upgraded ${old.version} in ${dir} to manifest schema 3`);
     const up = verifyExport(dir);
-    if (!up.ok || up.manifest.schema !== 2) throw new Error(`not upgraded: ${JSON.stringify(up)}`);
+    if (!up.ok || up.manifest.schema !== 3) throw new Error(`not upgraded: ${JSON.stringify(up)}`);
     expect(up.manifest.version).toBe(old.version);
     expect(up.manifest.createdAt).toBe(old.createdAt);
     expect(up.manifest.files.slice(0, 2)).toEqual(old.files);
@@ -154,6 +161,33 @@ describe('npm run export -- --upgrade', () => {
     expect(refused.stderr).toContain('not a valid export');
     expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(text);
   });
+
+  it('rewrites a schema 2 export as schema 3: only manifest.json changes (sample grid and card kept)', () => {
+    const dir = join(upgradeRoot, 'v2');
+    cpSync(join(root, 'float16'), dir, { recursive: true });
+    const v = verifyExport(dir);
+    if (!v.ok || v.manifest.schema !== 3) throw new Error('expected a schema 3 export');
+    const { model: _m, inputs, ...rest } = v.manifest;
+    const old: ManifestV2 = {
+      ...rest,
+      schema: 2,
+      inputs: inputs.map(({ order: _o, values: _v, ...input }) => input),
+    };
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(old, null, 2));
+    // A recipe beside it would change a written card: the kept one does not mention it.
+    writeFileSync(join(dir, 'training.json'), JSON.stringify({ recipe: 'not in the card' }));
+    const before = new Map(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]));
+
+    const r = runCli('bin/export.ts', ['--upgrade', dir]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('keeping samples.png');
+    for (const [f, bytes] of before)
+      if (f !== 'manifest.json') expect(readFileSync(join(dir, f)).equals(bytes), f).toBe(true);
+    // Byte for byte what the exporter wrote: the same version, files, card, and the schema 3 fields.
+    expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(
+      readFileSync(join(root, 'float16', 'manifest.json'), 'utf8'),
+    );
+  });
 });
 
 describe('export', () => {
@@ -180,9 +214,9 @@ describe('export', () => {
     }
   });
 
-  it('the manifest is schema 2: how to call the model, per-class accuracy, card, sample grid, loss chart', () => {
+  it('the manifest is schema 3: the model file, how to call it, per-class accuracy, card, sample grid, loss chart', () => {
     const v = verifyExport(join(root, 'uint8'));
-    if (!v.ok || v.manifest.schema !== 2) throw new Error('expected a schema 2 export');
+    if (!v.ok || v.manifest.schema !== 3) throw new Error('expected a schema 3 export');
     const m = v.manifest;
     expect(m.files.map((f) => f.path)).toEqual([
       'model.json',
@@ -194,11 +228,35 @@ describe('export', () => {
     // Only a run with a loss chart lists one.
     const f32 = verifyExport(join(root, 'float32'));
     expect(f32.ok && f32.manifest.files.map((f) => f.path)).not.toContain('losses.svg');
-    // The inputs are the model's own, in predict()'s order.
+    // The model is model.json, a TF.js layers model whose weights dequantize as the manifest says.
+    expect(m.model).toEqual({ file: 'model.json', format: 'tfjs-layers', dequantize: DEQUANTIZE.uint8 });
+    const modelJson = JSON.parse(readFileSync(join(root, 'uint8', m.model.file), 'utf8'));
+    expect(modelJson.format).toBe('layers-model');
+    for (const w of modelJson.weightsManifest[0].weights)
+      expect(w.quantization, w.name).toMatchObject({
+        dtype: 'uint8',
+        scale: expect.any(Number),
+        min: expect.any(Number),
+      });
+    for (const q of ['float16', 'float32'] as const) {
+      const other = verifyExport(join(root, q));
+      expect(other.ok && other.manifest.schema === 3 && other.manifest.model.dequantize).toBe(DEQUANTIZE[q]);
+    }
+    // The inputs are the model's own, in feed order (model.json's input_layers, predict()'s order).
     expect(m.inputs.map((i) => i.name)).toEqual(gan.generator.inputNames);
+    expect(modelJson.modelTopology.config.input_layers.map((l: unknown[]) => l[0])).toEqual(
+      m.inputs.map((i) => i.name),
+    );
     expect(m.inputs).toEqual([
-      { name: 'noise', shape: [null, 64], dtype: 'float32', distribution: 'normal(0,1)' },
-      { name: 'label', shape: [null, 1], dtype: 'float32', encoding: 'class index 0-9' },
+      { name: 'noise', order: 0, shape: [null, 64], dtype: 'float32', distribution: 'normal(0,1)' },
+      {
+        name: 'label',
+        order: 1,
+        shape: [null, 1],
+        dtype: 'float32',
+        encoding: 'class index 0-9',
+        values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      },
     ]);
     expect(m.output).toMatchObject({ shape: [null, 28, 28, 1], layout: 'NHWC', range: [-1, 1] });
     expect(m.metrics.perClassAccuracy).toEqual(metrics.perClassAccuracy);
@@ -210,7 +268,7 @@ describe('export', () => {
     expect([png.width, png.height]).toEqual([(8 * 30 + 2) * 2, (10 * 30 + 2) * 2]);
   });
 
-  it('a conditional model without per-class accuracy is refused (schema 2 states it)', () => {
+  it('a conditional model without per-class accuracy is refused (schema 2 and later state it)', () => {
     const { perClassAccuracy: _, ...without } = metrics;
     expect(() =>
       exportGenerator(gan.generator, preset, join(root, 'refused'), {
@@ -293,7 +351,7 @@ describe('npm run export -- --training-from', () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     const v = verifyExport(again);
-    if (!v.ok || v.manifest.schema !== 2) throw new Error('expected a schema 2 export');
+    if (!v.ok || v.manifest.schema !== 3) throw new Error('expected a schema 3 export');
     expect(v.manifest.training).toEqual(facts);
     expect(v.manifest.card).toContain('(1,309 s, backend wasm, the original machine)');
     expect(v.manifest.card).toContain('Recipe: the shipped recipe.');

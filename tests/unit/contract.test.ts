@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEQUANTIZE,
+  MANIFEST_SCHEMA,
   type Manifest,
   type ManifestV2,
+  type ManifestV3,
   MODEL_OUTPUT,
+  type ModelInputV2,
   manifestSchema,
+  modelEntry,
   modelInputs,
   runtimeFiles,
 } from '../../contract/index.ts';
@@ -65,6 +70,9 @@ describe('manifest contract, schema 1 (still read everywhere)', () => {
 });
 
 const perClass = [0.99, 1, 0.98, 0.97, 0.99, 0.99, 1, 0.98, 0.97, 0.96];
+/** Schema 2's inputs, as its exporter wrote them (no feed order, no valid values). */
+const inputsV2 = (latentDim: number, classes: number): ModelInputV2[] =>
+  modelInputs(latentDim, classes).map(({ order: _o, values: _v, ...input }) => input);
 const v2: ManifestV2 = {
   ...valid,
   schema: 2,
@@ -74,7 +82,7 @@ const v2: ManifestV2 = {
     { path: 'samples.png', bytes: 4321, sha256: sha },
     { path: 'losses.svg', bytes: 99, sha256: sha },
   ],
-  inputs: modelInputs(64, 10),
+  inputs: inputsV2(64, 10),
   metrics: { ...valid.metrics, perClassAccuracy: perClass },
   card: 'A conditional GAN generator of MNIST digits.',
 };
@@ -92,7 +100,7 @@ describe('manifest contract, schema 2 (self-describing)', () => {
       ...v2,
       preset: 'fast',
       classes: 0,
-      inputs: modelInputs(64, 0),
+      inputs: inputsV2(64, 0),
       metrics: { ...v2.metrics, classAccuracy: null, perClassAccuracy: null },
     };
     expect(manifestSchema.safeParse(unconditional).success).toBe(true);
@@ -109,9 +117,11 @@ describe('manifest contract, schema 2 (self-describing)', () => {
   it.each([
     ['no card', { card: '' }],
     ['no inputs', { inputs: [] }],
-    ['inputs in the wrong order', { inputs: [...modelInputs(64, 10)].reverse() }],
-    ['a noise size other than latentDim', { inputs: modelInputs(100, 10) }],
-    ['a conditional model without its label', { inputs: modelInputs(64, 0) }],
+    ['inputs in the wrong order', { inputs: [...inputsV2(64, 10)].reverse() }],
+    ['a noise size other than latentDim', { inputs: inputsV2(100, 10) }],
+    ['a conditional model without its label', { inputs: inputsV2(64, 0) }],
+    ['schema 3 fields', { model: modelEntry('uint8') }],
+    ['schema 3 inputs', { inputs: modelInputs(64, 10) }],
     [
       'an input with neither distribution nor encoding',
       { inputs: [{ name: 'noise', shape: [null, 64], dtype: 'float32' }] },
@@ -120,8 +130,111 @@ describe('manifest contract, schema 2 (self-describing)', () => {
     ['per-class accuracy of the wrong length', { metrics: { ...valid.metrics, perClassAccuracy: [1, 1] } }],
     ['another layout', { output: { ...MODEL_OUTPUT, layout: 'NCHW' } }],
     ['schema 1 with schema 2 fields', { schema: 1 }],
-    ['an unknown schema', { schema: 3 }],
+    ['an unknown schema', { schema: 4 }],
   ])('rejects %s', (_, change) => {
     expect(manifestSchema.safeParse({ ...v2, ...change }).success).toBe(false);
+  });
+});
+
+const v3: ManifestV3 = {
+  ...v2,
+  schema: 3,
+  model: modelEntry('uint8'),
+  inputs: modelInputs(64, 10),
+};
+
+/** The one-line messages of a rejected manifest, as `path: message`. */
+function problems(m: unknown): string[] {
+  const r = manifestSchema.safeParse(m);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+describe('manifest contract, schema 3 (nothing left to guess)', () => {
+  it('is what new exports write: the model file, its format and dequantization, feed order, valid labels', () => {
+    expect(MANIFEST_SCHEMA).toBe(3);
+    expect(manifestSchema.parse(v3)).toEqual(v3);
+    expect(v3.model).toEqual({
+      file: 'model.json',
+      format: 'tfjs-layers',
+      dequantize:
+        "value = q * scale + min (q: the stored byte; scale, min: the weight's quantization in model.json)",
+    });
+    expect(v3.inputs).toEqual([
+      { name: 'noise', order: 0, shape: [null, 64], dtype: 'float32', distribution: 'normal(0,1)' },
+      {
+        name: 'label',
+        order: 1,
+        shape: [null, 1],
+        dtype: 'float32',
+        encoding: 'class index 0-9',
+        values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      },
+    ]);
+    // The keys in the order a reader of the JSON meets them: the model before its files.
+    const keys = Object.keys(manifestSchema.parse(JSON.parse(JSON.stringify(v3))));
+    expect(keys.indexOf('model')).toBe(keys.indexOf('quantization') + 1);
+    for (const q of ['float16', 'float32'] as const)
+      expect(problems({ ...v3, quantization: q, model: modelEntry(q) })).toEqual([]);
+    const unconditional = {
+      ...v3,
+      preset: 'fast',
+      classes: 0,
+      inputs: modelInputs(64, 0),
+      metrics: { ...v3.metrics, classAccuracy: null, perClassAccuracy: null },
+    };
+    expect(problems(unconditional)).toEqual([]);
+  });
+
+  const [noise, label] = modelInputs(64, 10);
+  it.each([
+    ['no model entry', { model: undefined }, 'model: Invalid input'],
+    [
+      'another model file',
+      { model: { ...modelEntry('uint8'), file: 'weights.bin' } },
+      'model.file: Invalid input: expected "model.json"',
+    ],
+    [
+      'another format',
+      { model: { ...modelEntry('uint8'), format: 'onnx' } },
+      'model.format: Invalid input: expected "tfjs-layers"',
+    ],
+    [
+      "another quantization's rule",
+      { model: modelEntry('float16') },
+      `model.dequantize: uint8 weights are read as: ${DEQUANTIZE.uint8}`,
+    ],
+    ['inputs without their order', { inputs: inputsV2(64, 10) }, 'inputs.0.order: Invalid input'],
+    [
+      'an order other than the list’s',
+      { inputs: [noise, { ...label, order: 3 }] },
+      'inputs.1.order: the inputs are listed in feed order: 1 here',
+    ],
+    [
+      'inputs listed out of feed order',
+      { inputs: [label, noise] },
+      'inputs.0.order: the inputs are listed in feed order: 0 here',
+    ],
+    [
+      'a label without its values',
+      { inputs: [noise, { ...label, values: undefined }] },
+      'inputs.1.values: a condition input lists its valid values, a noise input none',
+    ],
+    [
+      'noise with values',
+      { inputs: [{ ...noise, values: [0, 1] }, label] },
+      'inputs.0.values: a condition input lists its valid values, a noise input none',
+    ],
+    [
+      'label values other than the classes',
+      { inputs: [noise, { ...label, values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }] },
+      'inputs.1.values: the class indices 0 to 9, in order',
+    ],
+    [
+      'fractional label values',
+      { inputs: [noise, { ...label, values: [0.5] }] },
+      'inputs.1.values.0: Invalid input: expected int, received number',
+    ],
+  ])('refuses %s, saying why', (_, change, message) => {
+    expect(problems({ ...v3, ...change })).toContainEqual(expect.stringContaining(message));
   });
 });
