@@ -1,7 +1,8 @@
 // A client written as someone outside this project would write it: it imports nothing of this
 // repository, only stock TensorFlow.js from npm, and knows the model only through the manifest the
-// API serves (`inputs`, `output`, `version`). It loads the promoted model with tf.loadLayersModel
-// from the API, asks for `n` digits of each class, and has an MNIST classifier read them.
+// API serves (`model`, `inputs`, `output`, `version`). It loads the promoted model with
+// tf.loadLayersModel from the API, asks for `n` digits of each class, and has an MNIST classifier
+// read them.
 //
 //   node third-party-client.mjs <api origin> <classifier folder> [n per class]
 //
@@ -45,11 +46,9 @@ function sample(distribution, n, u) {
   return out;
 }
 
-/** The class labels as the manifest encodes them: `class index LO-HI`, one value per row. */
-function classValues(encoding, classes) {
-  const m = /^class index (\d+)-(\d+)$/.exec(encoding);
-  if (!m) throw new Error(`unknown encoding '${encoding}'`);
-  if (classes.some((c) => c < Number(m[1]) || c > Number(m[2]))) throw new Error('class out of range');
+/** The class labels, one value per row: each one of the input's valid `values`. */
+function classValues(input, classes) {
+  if (classes.some((c) => !input.values.includes(c))) throw new Error(`a class not among ${input.values}`);
   return Float32Array.from(classes);
 }
 
@@ -57,9 +56,7 @@ function classValues(encoding, classes) {
 function inputTensor(input, n, classes, u) {
   const shape = input.shape.map((d) => (d === null ? n : d));
   const size = shape.reduce((a, b) => a * b, 1);
-  const values = input.distribution
-    ? sample(input.distribution, size, u)
-    : classValues(input.encoding, classes);
+  const values = input.distribution ? sample(input.distribution, size, u) : classValues(input, classes);
   if (values.length !== size) throw new Error(`input ${input.name}: ${values.length} values for ${shape}`);
   return tf.tensor(values, shape, input.dtype);
 }
@@ -84,15 +81,19 @@ async function loadClassifier(dir) {
 
 await tf.setBackend('cpu');
 const manifest = await (await fetch(`${api}/v1/model`)).json();
-const { inputs, output, version } = manifest;
-if (!Array.isArray(inputs) || !output) throw new Error('the manifest does not say how to call the model');
+const { model: entry, output, version } = manifest;
+if (!Array.isArray(manifest.inputs) || !output || !entry)
+  throw new Error('the manifest does not say how to call the model');
+if (entry.format !== 'tfjs-layers') throw new Error(`model format ${entry.format} is not handled here`);
 if (output.layout !== 'NHWC') throw new Error(`layout ${output.layout} is not handled here`);
-const model = await loadLayersModel(`${api}/v1/models/${version}/model.json`);
+// tf.loadLayersModel dequantizes the weights itself (entry.dequantize says how).
+const model = await loadLayersModel(`${api}/v1/models/${version}/${entry.file}`);
+const inputs = [...manifest.inputs].sort((a, b) => a.order - b.order);
 if (model.inputNames.join() !== inputs.map((i) => i.name).join())
   throw new Error(`the model's inputs ${model.inputNames} are not the manifest's`);
 
 const label = inputs.find((i) => i.encoding);
-const classCount = label ? Number(/-(\d+)$/.exec(label.encoding)[1]) + 1 : 0;
+const classCount = label ? label.values.length : 0;
 if (!classCount) throw new Error('an unconditional model: no class to ask for');
 const n = classCount * perClass;
 const asked = Array.from({ length: n }, (_, i) => Math.floor(i / perClass));

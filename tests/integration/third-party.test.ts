@@ -1,6 +1,6 @@
-// As a third party: the shipped model (upgraded to a schema 2 manifest if it is older) published to a
+// As a third party: the shipped model (upgraded to the current manifest schema if older) published to a
 // temporary local R2 and served by the real local worker; a standalone script that imports nothing
-// of this repository (third-party-client.mjs) calls it from the manifest's inputs/output alone, and
+// of this repository (third-party-client.mjs) calls it from the manifest's model/inputs/output alone, and
 // the project's classifier agrees with what it asked for.
 import { execFile, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestSchema } from '../../contract/index.ts';
+import { MANIFEST_SCHEMA, manifestSchema } from '../../contract/index.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
@@ -24,7 +24,7 @@ let worker: LocalWorker | undefined;
 beforeAll(async () => {
   cpSync('model/shipped', model, { recursive: true });
   const schema = manifestSchema.parse(JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'))).schema;
-  if (schema === 1) {
+  if (schema !== MANIFEST_SCHEMA) {
     const r = runCli('bin/export.ts', ['--upgrade', model]);
     if (r.status !== 0) throw new Error(`upgrade failed: ${r.stderr}`);
   }
