@@ -14,11 +14,14 @@ export async function startLocalWorker(opts: {
   port?: number;
   /** Reload on source changes (development). */
   watch?: boolean;
+  /** The page's files, instead of wrangler.toml's (web/dist): the test build's web/dist-test. */
+  assets?: string;
 }): Promise<LocalWorker> {
   useOfflineWrangler();
   const worker = await unstable_startWorker({
     config: WRANGLER_CONFIG,
     sendMetrics: false,
+    assets: opts.assets,
     dev: {
       remote: false,
       persist: opts.persistDir,

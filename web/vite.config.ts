@@ -33,9 +33,20 @@ function buildId(): string {
   }
 }
 
-export default defineConfig({
+/**
+ * `--mode test` (npm run build:web:test) is the page with its debug interface (web/src/debug.ts,
+ * web/src/engine/debug.ts) for the browser tests and benchmarks, in web/dist-test. Any other mode,
+ * the production build (npm run build:web → web/dist), compiles it out: `__DEBUG_HOOKS__` is the
+ * literal `false` there, and the bundler drops the code and the modules only it reaches.
+ */
+export const TEST_MODE = 'test';
+
+export default defineConfig(({ mode }) => ({
   root: 'web',
-  define: { __PAGE_BUILD__: JSON.stringify(buildId()) },
+  define: {
+    __PAGE_BUILD__: JSON.stringify(buildId()),
+    __DEBUG_HOOKS__: JSON.stringify(mode === TEST_MODE),
+  },
   plugins: [
     cloudflareHeaders(),
     VitePWA({
@@ -65,9 +76,9 @@ export default defineConfig({
   ],
   worker: { format: 'es', rolldownOptions: { output: { minify } } },
   build: {
-    outDir: 'dist',
+    outDir: mode === TEST_MODE ? 'dist-test' : 'dist',
     emptyOutDir: true,
     target: 'es2022',
     rolldownOptions: { output: { minify } },
   },
-});
+}));

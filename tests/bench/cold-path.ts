@@ -4,8 +4,6 @@
 
 import type { RequestTiming } from '../../web/src/engine/api.ts';
 
-export type { RequestTiming };
-
 /** Total length of the union of [start, end) intervals. */
 export function unionMs(intervals: [number, number][]): number {
   const sorted = intervals.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);

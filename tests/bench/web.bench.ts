@@ -1,7 +1,9 @@
-// npm run bench:web: the page in headless Chromium against the local worker, for each backend ×
-// preset × batch: backend init, first call, warm median; cold (empty cache) and warm navigation to
-// the first drawn grid; bytes by kind; the generator's FLOPs per digit and the GFLOP/s achieved,
-// beside a plain matmul's GFLOP/s on the same backend in the same run.
+// npm run bench:web: the page's test build (web/dist-test: the production page plus the debug
+// interface of web/src/debug.ts, loaded after the first digits) in headless Chromium against the
+// local worker, for each backend × preset × batch: backend init, first call, warm median; cold
+// (empty cache) and warm navigation to the first drawn grid; bytes by kind; the generator's FLOPs
+// per digit and the GFLOP/s achieved, beside a plain matmul's GFLOP/s on the same backend in the
+// same run.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,19 +18,11 @@ import { openLocalStore } from '../../release/local-store.ts';
 import { startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
 import { BACKENDS as PAGE_BACKENDS, type BackendChoice as PageBackend } from '../../web/src/url-state.ts';
+import { buildTestPage, TEST_BUILD, waitForDebugHooks } from '../browser/builds.ts';
 import { launchChromium } from '../browser/chromium.ts';
 import { isWeightFile } from '../browser/weight-files.ts';
-import { coldPath, type RequestTiming } from './cold-path.ts';
+import { coldPath } from './cold-path.ts';
 import { type Row, table } from './table.ts';
-
-interface GanWindow {
-  __gan: {
-    runtime: { label: string; kind: string; initMs: number };
-    time(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
-    matmulGflops(size: number, reps: number): Promise<number>;
-    requests(): Promise<{ navigationStart: number; requests: RequestTiming[] }>;
-  };
-}
 
 // npm run bench:web [-- --backends wasm,wasm-simd] [--presets fast]: a subset, for quick reruns.
 const program = command(
@@ -98,7 +92,8 @@ function flopsPerDigit(model: LayersModel): number {
   return flops;
 }
 
-execFileSync('npm', ['run', 'build:web', '--silent'], { stdio: 'inherit' });
+// The test build: the production page plus the debug interface (window.__gan) timed below.
+buildTestPage();
 await tf.setBackend('cpu');
 const models: { preset: string; manifest: Manifest; flops: number; bytes: number }[] = [];
 const persist = mkdtempSync(join(tmpdir(), 'bench-web-'));
@@ -117,7 +112,7 @@ for (const preset of PRESETS) {
   model.dispose();
 }
 await store.close();
-const worker = await startLocalWorker({ persistDir: persist });
+const worker = await startLocalWorker({ persistDir: persist, assets: TEST_BUILD });
 const browser = await launchChromium();
 
 const rows: Row[] = [];
@@ -131,6 +126,7 @@ try {
       page.on('requestfinished', async (req) => {
         const size = (await req.sizes()).responseBodySize;
         const url = req.url();
+        if (/\/assets\/debug-[^/]+\.js$/.test(url)) return; // the test build's own, not the page's
         const kind = isWeightFile(url)
           ? 'weights'
           : url.endsWith('.js')
@@ -159,7 +155,8 @@ try {
       process.stderr.write(`${backend} × ${m.preset} …\n`);
       await page.goto(url);
       const cold = await ready();
-      const timings = await page.evaluate(() => (window as unknown as GanWindow).__gan.requests());
+      await waitForDebugHooks(page);
+      const timings = await page.evaluate(() => window.__gan!.requestTimings());
       const path = coldPath(timings.navigationStart, cold, timings.requests);
       const coldBytes = { ...bytes };
       for (const k of Object.keys(bytes) as (keyof typeof bytes)[]) bytes[k] = 0;
@@ -179,11 +176,12 @@ try {
         ),
         'warm weights B': bytes.weights,
       });
-      const runtime = await page.evaluate(() => (window as unknown as GanWindow).__gan.runtime);
+      await waitForDebugHooks(page);
+      const runtime = await page.evaluate(() => window.__gan!.runtime);
       const slow = backend === 'cpu' || (backend === 'webgpu' && m.preset === 'tutorial');
-      const matmul = await page.evaluate(() => (window as unknown as GanWindow).__gan.matmulGflops(256, 5));
+      const matmul = await page.evaluate(() => window.__gan!.matmulGflops(256, 5));
       for (const n of BATCHES) {
-        const t = await page.evaluate(([n, reps]) => (window as unknown as GanWindow).__gan.time(n, reps), [
+        const t = await page.evaluate(([n, reps]) => window.__gan!.time(n, reps), [
           n,
           slow ? 3 : 10,
         ] as const);

@@ -1,6 +1,5 @@
 // The page in a real headless Chromium against the real worker (wrangler dev, offline) with the
 // shipped model in local R2: backends, pixels vs Node, classes, caching, integrity, console.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { argmax10, classify, loadShippedClassifier } from '../../model/classifie
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
+import { buildProductionPage } from './builds.ts';
 import { launchChromium } from './chromium.ts';
 import {
   ARTIFACTS,
@@ -33,7 +33,7 @@ let browser: Browser;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  spawnSync('npm', ['run', 'build:web', '--silent'], { stdio: 'inherit' });
+  buildProductionPage();
   const store = await openLocalStore(persist);
   await publishModel(store, MODEL, { promote: true });
   await store.close();

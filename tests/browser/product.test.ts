@@ -2,7 +2,6 @@
 // visitor while the engine worker draws, the style grid, links that reproduce what is on screen
 // (Back/Forward, Copy link), the model history, installability, offline use after one visit, and a
 // clean switch to a new deploy's files.
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { argmax10, classify, loadShippedClassifier } from '../../model/classifie
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
+import { buildProductionPage } from './builds.ts';
 import { launchChromium } from './chromium.ts';
 import {
   ARTIFACTS,
@@ -34,11 +34,7 @@ let port: number;
 let browser: Browser;
 const consoleErrors: string[] = [];
 
-const build = (id: string) =>
-  execFileSync('npm', ['run', 'build:web', '--silent'], {
-    stdio: 'inherit',
-    env: { ...process.env, PAGE_BUILD: id },
-  });
+const build = buildProductionPage;
 const serve = async () => {
   worker = await startLocalWorker({ persistDir: persist, port });
   port = Number(new URL(worker.url).port);
@@ -131,30 +127,6 @@ describe('the page as a product', () => {
     // The walk ended on the next seed and says so in the URL.
     await waitReady(page);
     expect(new URL(page.url()).searchParams.get('seed')).toBe('2');
-    await context.close();
-  });
-
-  it('carries on with WASM when the WebGPU device is lost, and draws again', async () => {
-    const context = await browser.newContext();
-    const page = await open(context, '?backend=webgpu&n=16');
-    await waitReady(page);
-    expect(await page.locator('body').getAttribute('data-backend')).toBe('webgpu');
-    const drawn = Number(await page.locator('#grid').getAttribute('data-drawn'));
-    await page.evaluate(() =>
-      (window as unknown as { __gan: { loseDevice(): Promise<void> } }).__gan.loseDevice(),
-    );
-    await page.waitForFunction(
-      (d) =>
-        document.body.dataset.backend === 'wasm' &&
-        Number(document.getElementById('grid')?.dataset.drawn) > d,
-      drawn,
-      { timeout: 60_000 },
-    );
-    await waitReady(page);
-    expect(await page.locator('#status').textContent()).toMatch(
-      /The WebGPU device was lost \(.*\); switched to WASM\./,
-    );
-    expect(await page.locator('#timing').textContent()).toMatch(/16 digits in [\d.]+ ms on WASM/);
     await context.close();
   });
 

@@ -3,8 +3,7 @@
 import * as Comlink from 'comlink';
 import type { Manifest } from '../../contract/index.ts';
 import { downloadPng } from './download.ts';
-import type { DrawSpec, EngineApi, EngineEvent, RequestTiming, RuntimeInfo, Started } from './engine/api.ts';
-import { requestTimings } from './engine/request-timings.ts';
+import type { DrawSpec, EngineApi, EngineEvent, RuntimeInfo, Started } from './engine/api.ts';
 import { gridShape, SIZE } from './grid.ts';
 import { lastGood, rememberGood } from './last-good.ts';
 import { showModelInfo } from './model-info.ts';
@@ -38,6 +37,7 @@ function setStatus(state: State, text: string): void {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 declare const __PAGE_BUILD__: string;
+declare const __DEBUG_HOOKS__: boolean;
 document.documentElement.dataset.build = __PAGE_BUILD__;
 $<HTMLElement>('build').textContent = __PAGE_BUILD__;
 
@@ -270,7 +270,9 @@ async function main(): Promise<void> {
   for (const b of buttons) b.disabled = false;
   wire(engine);
   await generate(engine, false);
-  exposeBenchHooks(engine);
+  // The test build's debug interface (debug.ts), loaded after the first digits so a cold load
+  // fetches what production fetches. The production build has the literal false here: no hooks.
+  if (__DEBUG_HOOKS__) void import('./debug.ts').then((d) => d.installDebugHooks(engine, () => runtime));
   // After the first digits: what is not needed to see them.
   void import('./history.ts').then((h) => h.showHistory(engine, manifest.version));
   void import('./offline.ts').then((o) => o.registerServiceWorker());
@@ -327,48 +329,6 @@ function wire(engine: Comlink.Remote<EngineApi>): void {
     showControls(back);
     void generate(engine, false);
   });
-}
-
-declare global {
-  interface Window {
-    /** For the benchmark (npm run bench:web): time the generator without the UI around it. */
-    __gan?: {
-      runtime: RuntimeInfo;
-      time(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
-      matmulGflops(size: number, reps: number): Promise<number>;
-      /** Every request of the page and of the engine, and when navigation started (epoch ms). */
-      requests(): Promise<{ navigationStart: number; requests: RequestTiming[] }>;
-      /** For the browser test of the WebGPU → WASM fallback. */
-      loseDevice(): Promise<void>;
-    };
-  }
-}
-
-function exposeBenchHooks(engine: Comlink.Remote<EngineApi>): void {
-  window.__gan = {
-    runtime,
-    time: (n, reps) => engine.benchTime(n, reps),
-    matmulGflops: (size, reps) => engine.matmulGflops(size, reps),
-    loseDevice: () => engine.loseDevice(),
-    requests: async () => {
-      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-      const html: RequestTiming[] = nav
-        ? [
-            {
-              url: nav.name,
-              start: performance.timeOrigin + nav.requestStart,
-              firstByte: performance.timeOrigin + nav.responseStart,
-              end: performance.timeOrigin + nav.responseEnd,
-              bytes: nav.transferSize,
-            },
-          ]
-        : [];
-      return {
-        navigationStart: performance.timeOrigin,
-        requests: [...html, ...requestTimings(), ...(await engine.requests())],
-      };
-    },
-  };
 }
 
 main().catch((e: unknown) => {

@@ -64,11 +64,19 @@ export interface EngineApi {
   draw(spec: DrawSpec): Promise<Drawn>;
   /** One page of the published versions, newest first (validated against the contract). */
   versions(): Promise<VersionList>;
-  /** For npm run bench:web: the generator alone, and the backend's matmul speed. */
+}
+
+/**
+ * What the engine adds in the test build only (npm run build:web:test; web/src/engine/debug.ts),
+ * for the benchmarks and browser tests. The production engine has none of it.
+ */
+export interface EngineDebugApi {
+  /** The generator alone: the first call and the median of `reps` warm ones. */
   benchTime(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
+  /** The backend's speed on a plain size × size matmul. */
   matmulGflops(size: number, reps: number): Promise<number>;
-  /** For the browser test: lose the WebGPU device as a driver reset would (no-op on other backends). */
+  /** Loses the WebGPU device as a driver reset would (no-op on other backends). */
   loseDevice(): Promise<void>;
   /** The engine's own requests so far (scripts, WASM, manifest, files). */
-  requests(): Promise<RequestTiming[]>;
+  requestTimings(): Promise<RequestTiming[]>;
 }

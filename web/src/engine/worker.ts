@@ -5,10 +5,10 @@ import * as Comlink from 'comlink';
 import { latents, type Manifest, styleLatents, versionListSchema } from '../../../contract/index.ts';
 import { gridImage } from '../grid.ts';
 import type { Drawn, DrawSpec, EngineApi, EngineEvent, RuntimeInfo, StartOptions } from './api.ts';
+import { engineDebug } from './debug.ts';
 import { type Generator, loadGenerator } from './generator.ts';
 import { slerp } from './latent.ts';
 import { obtainModel } from './model-source.ts';
-import { requestTimings } from './request-timings.ts';
 import { type Runtime, startRuntime, type Tf } from './runtime.ts';
 
 let tf: Tf;
@@ -83,37 +83,9 @@ const engine: EngineApi = {
     if (!parsed.success) throw new Error('The version list does not follow the contract.');
     return parsed.data;
   },
-
-  async benchTime(n, reps) {
-    const l = latents(7, n, manifest.latentDim, manifest.classes, 'any');
-    const firstMs = (await generator.generate(l, n)).ms;
-    const warm: number[] = [];
-    for (let i = 0; i < reps; i++) warm.push((await generator.generate(l, n)).ms);
-    warm.sort((a, b) => a - b);
-    return { firstMs, warmMedianMs: warm[Math.floor(warm.length / 2)] };
-  },
-
-  async matmulGflops(size, reps) {
-    const a = tf.randomNormal([size, size]);
-    const b = tf.randomNormal([size, size]);
-    await tf.matMul(a, b).data(); // warm-up
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) {
-      const c = tf.matMul(a, b);
-      await c.data();
-      c.dispose();
-    }
-    const s = (performance.now() - t0) / 1000 / reps;
-    a.dispose();
-    b.dispose();
-    return (2 * size ** 3) / s / 1e9;
-  },
-
-  async loseDevice() {
-    (tf.backend() as unknown as { device?: GPUDevice }).device?.destroy();
-  },
-
-  requests: async () => requestTimings(),
 };
 
-Comlink.expose(engine);
+// The test build adds its debug methods (engine/debug.ts); in production the flag is the literal
+// false, and neither they nor that module are bundled.
+declare const __DEBUG_HOOKS__: boolean;
+Comlink.expose(__DEBUG_HOOKS__ ? { ...engine, ...engineDebug(() => ({ tf, generator, manifest })) } : engine);

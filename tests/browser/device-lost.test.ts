@@ -1,0 +1,59 @@
+// The WebGPU → WASM fallback in headless Chromium against the real local worker: a lost device (as
+// a driver reset loses it) leaves the page drawing with WASM. Losing the device takes the engine's
+// debug interface, so this file serves the test build (web/dist-test); the other browser tests run
+// the production build.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openLocalStore } from '../../release/local-store.ts';
+import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
+import { publishModel } from '../../release/publish.ts';
+import { buildTestPage, TEST_BUILD, waitForDebugHooks } from './builds.ts';
+import { launchChromium } from './chromium.ts';
+import { MODEL, open, waitReady } from './harness.ts';
+
+const persist = mkdtempSync(join(tmpdir(), 'device-lost-'));
+let worker: LocalWorker;
+let browser: Browser;
+
+beforeAll(async () => {
+  buildTestPage();
+  const store = await openLocalStore(persist);
+  await publishModel(store, MODEL, { promote: true });
+  await store.close();
+  worker = await startLocalWorker({ persistDir: persist, assets: TEST_BUILD });
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await worker?.stop();
+  rmSync(persist, { recursive: true, force: true });
+});
+
+it('carries on with WASM when the WebGPU device is lost, and draws again', async () => {
+  const errors: string[] = [];
+  const context = await browser.newContext();
+  const page = await open(context, `${worker.url}/?backend=webgpu&n=16`, errors);
+  await waitReady(page);
+  expect(await page.locator('body').getAttribute('data-backend')).toBe('webgpu');
+  await waitForDebugHooks(page);
+  const drawn = Number(await page.locator('#grid').getAttribute('data-drawn'));
+  await page.evaluate(() => window.__gan?.loseDevice());
+  await page.waitForFunction(
+    (d) =>
+      document.body.dataset.backend === 'wasm' && Number(document.getElementById('grid')?.dataset.drawn) > d,
+    drawn,
+    { timeout: 60_000 },
+  );
+  await waitReady(page);
+  expect(await page.locator('#status').textContent()).toMatch(
+    /The WebGPU device was lost \(.*\); switched to WASM\./,
+  );
+  expect(await page.locator('#timing').textContent()).toMatch(/16 digits in [\d.]+ ms on WASM/);
+  expect(await page.evaluate(() => window.__gan?.runtime.kind)).toBe('wasm');
+  await context.close();
+  expect(errors).toEqual([]);
+});

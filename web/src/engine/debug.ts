@@ -1,0 +1,52 @@
+// The engine's half of the debug interface (the page's half, and the whole interface, are described
+// in web/src/debug.ts). Only the test build (npm run build:web:test) reaches this module: worker.ts
+// uses it under `__DEBUG_HOOKS__`, which the production build sets to false, so it is not bundled.
+import { latents, type Manifest } from '../../../contract/index.ts';
+import type { EngineDebugApi } from './api.ts';
+import type { Generator } from './generator.ts';
+import { requestTimings } from './request-timings.ts';
+import type { Tf } from './runtime.ts';
+
+/** What the engine has once started: read when a method is called (a lost device replaces it). */
+export interface Loaded {
+  tf: Tf;
+  generator: Generator;
+  manifest: Manifest;
+}
+
+export function engineDebug(loaded: () => Loaded): EngineDebugApi {
+  return {
+    async benchTime(n, reps) {
+      const { generator, manifest } = loaded();
+      const l = latents(7, n, manifest.latentDim, manifest.classes, 'any');
+      const firstMs = (await generator.generate(l, n)).ms;
+      const warm: number[] = [];
+      for (let i = 0; i < reps; i++) warm.push((await generator.generate(l, n)).ms);
+      warm.sort((a, b) => a - b);
+      return { firstMs, warmMedianMs: warm[Math.floor(warm.length / 2)] };
+    },
+
+    async matmulGflops(size, reps) {
+      const { tf } = loaded();
+      const a = tf.randomNormal([size, size]);
+      const b = tf.randomNormal([size, size]);
+      await tf.matMul(a, b).data(); // warm-up
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) {
+        const c = tf.matMul(a, b);
+        await c.data();
+        c.dispose();
+      }
+      const s = (performance.now() - t0) / 1000 / reps;
+      a.dispose();
+      b.dispose();
+      return (2 * size ** 3) / s / 1e9;
+    },
+
+    async loseDevice() {
+      (loaded().tf.backend() as unknown as { device?: GPUDevice }).device?.destroy();
+    },
+
+    requestTimings: async () => requestTimings(),
+  };
+}
