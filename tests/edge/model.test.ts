@@ -252,7 +252,8 @@ describe('the rest of the surface', () => {
     for (const [method, path, allow] of [
       ['POST', '/v1/model', 'GET, HEAD, OPTIONS'],
       ['DELETE', '/v1/models/20261127T160000Z-ab12cd34', 'GET, HEAD, OPTIONS'],
-      ['GET', '/v1/retrain', 'POST'],
+      ['GET', '/v1/retrain', 'POST, OPTIONS'],
+      ['POST', '/healthz', 'GET, HEAD'],
     ] as const) {
       const res = await get(path, { method });
       expect(res.status, `${method} ${path}`).toBe(405);
