@@ -35,8 +35,31 @@ export const retrainAcceptedSchema = z
   })
   .strict();
 
+/**
+ * The statuses of a GitHub workflow run that has not finished: requested and queued (about to start),
+ * pending (waiting for its concurrency group), waiting (for an environment's approval), in_progress.
+ */
+export const ACTIVE_RUN_STATUSES = ['requested', 'queued', 'pending', 'waiting', 'in_progress'] as const;
+export type ActiveRunStatus = (typeof ACTIVE_RUN_STATUSES)[number];
+
+/**
+ * `POST /v1/retrain`'s 409: the API's error, with the training run GitHub already holds. GitHub keeps
+ * one running and one pending run per concurrency group and cancels an older pending one, so a new
+ * run would wait behind this one or cancel it.
+ */
+export const retrainConflictSchema = z
+  .object({
+    error: apiErrorSchema.shape.error,
+    runId: z.number().int(),
+    runUrl: z.string(),
+    /** GitHub's status of that run. */
+    runStatus: z.enum(ACTIVE_RUN_STATUSES),
+  })
+  .strict();
+
 export type RetrainRequest = z.infer<typeof retrainRequestSchema>;
 export type ApiError = z.infer<typeof apiErrorSchema>;
+export type RetrainConflict = z.infer<typeof retrainConflictSchema>;
 
 /** The workflow_dispatch inputs of a retrain request: strings, absent fields left out. */
 export function workflowInputs(r: RetrainRequest): Record<string, string> {

@@ -1,14 +1,16 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import {
+  type RetrainConflict,
   type RetrainRequest,
   retrainAcceptedSchema,
+  retrainConflictSchema,
   retrainRequestSchema,
   workflowInputs,
 } from '../../contract/index.ts';
 import type { AppEnv } from '../env.ts';
 import { HttpError, retrainDisabled } from '../errors.ts';
-import { dispatchWorkflow } from '../github.ts';
+import { activeRun, dispatchWorkflow } from '../github.ts';
 import { retrainBearer, retrainEnabled } from '../middleware/retrain-auth.ts';
 import { apiError, internalError, jsonBody } from '../openapi.ts';
 
@@ -36,7 +38,12 @@ async function parseBody(req: Request): Promise<RetrainRequest> {
 const route = createRoute({
   method: 'post',
   path: '/v1/retrain',
-  summary: 'Start the training workflow (bearer token; one per interval)',
+  summary: 'Start the training workflow (bearer token; one per interval, one run at a time)',
+  description:
+    'Dispatches the training workflow on GitHub, unless a run of it is already queued, pending, waiting ' +
+    'or in progress: then 409 with that run. GitHub keeps one running and one pending run per ' +
+    'concurrency group and silently cancels an older pending one, so a second dispatch could be ' +
+    'accepted and then never run.',
   security: [{ bearer: [] }],
   // In this order, as before the body is read: too large, retraining off, not authorized.
   middleware: [
@@ -61,15 +68,24 @@ const route = createRoute({
     202: jsonBody('The workflow run that was started', retrainAcceptedSchema),
     400: apiError('Invalid body (code invalid_json, invalid_request)'),
     401: apiError('Missing or wrong token (code unauthorized; WWW-Authenticate)'),
+    409: jsonBody(
+      'A training run is already queued or in progress (code run_in_progress), with its URL: none was started',
+      retrainConflictSchema,
+    ),
     413: apiError('Body too large (code body_too_large)'),
     429: apiError('Rate limited (code rate_limited; Retry-After)'),
     500: internalError,
-    502: apiError('GitHub refused or could not be reached (code github_error, github_unreachable)'),
+    502: apiError(
+      'GitHub refused (its list of runs or the dispatch) or could not be reached (code github_error, github_unreachable)',
+    ),
     503: apiError('Retraining not configured (code retrain_disabled)'),
   },
 });
 
-/** POST /v1/retrain: starts the training workflow on GitHub, at most once per interval. */
+/**
+ * POST /v1/retrain: starts the training workflow on GitHub, at most once per interval, and only when
+ * no run of it is unfinished (checked after the limiter, so concurrent requests reach GitHub one by one).
+ */
 export const retrain = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const request = await parseBody(c.req.raw);
   const githubToken = c.env.GITHUB_TOKEN;
@@ -89,6 +105,20 @@ export const retrain = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   }
   const inputs = workflowInputs(request);
   try {
+    const active = await activeRun(c.env, githubToken);
+    if (active) {
+      await limiter.release(slot.at); // nothing was started
+      const conflict: RetrainConflict = {
+        error: {
+          code: 'run_in_progress',
+          message: `A training run is already ${active.status.replace('_', ' ')}: ${active.runUrl}; no retrain was started.`,
+        },
+        runId: active.runId,
+        runUrl: active.runUrl,
+        runStatus: active.status,
+      };
+      return c.json(conflict, 409, { 'Cache-Control': 'no-store' });
+    }
     const run = await dispatchWorkflow(c.env, githubToken, inputs);
     return c.json({ ...run, inputs }, 202);
   } catch (e) {

@@ -3,12 +3,13 @@
 // driven through each of its outcomes below, so a route or a status added without its documentation,
 // or documented but never answered, fails this file.
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { r2Keys } from '../../contract/index.ts';
 import { app } from '../../edge/app.ts';
 import type { Env } from '../../edge/env.ts';
 import worker from '../../edge/index.ts';
 import { OPENAPI_PATH } from '../../edge/openapi.ts';
+import { gitHubStandIn, run } from './github-client.ts';
 import { BASE, errorOf, publishVersion, shippedManifest } from './helpers.ts';
 
 interface Operation {
@@ -71,6 +72,10 @@ const unavailable = <T extends object>(what: string): T =>
     },
   });
 
+/** This file's own repository at the GitHub stand-in, apart from retrain.test.ts's. */
+const GITHUB_OWNER = 'openapi-doc';
+const github = gitHubStandIn(GITHUB_OWNER);
+
 const retrain = (body: string, headers: Record<string, string> = {}, bindings: Partial<Env> = {}) =>
   call(
     '/v1/retrain',
@@ -79,21 +84,14 @@ const retrain = (body: string, headers: Record<string, string> = {}, bindings: P
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${RETRAIN_TOKEN}`, ...headers },
       body,
     },
-    bindings,
+    { GITHUB_OWNER, ...bindings },
   );
-
-/** GitHub's next answer to the worker (the shared stand-in is left to retrain.test.ts). */
-const githubAnswers = (status: number, body: unknown) =>
-  vi.spyOn(globalThis, 'fetch').mockResolvedValueOnce(new Response(JSON.stringify(body), { status }));
 
 let doc: Doc;
 beforeAll(async () => {
   const res = await call(OPENAPI_PATH);
   expect(res.status).toBe(200);
   doc = await res.json();
-});
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 describe('/v1/openapi.json', () => {
@@ -187,7 +185,8 @@ describe('/v1/openapi.json', () => {
       'corrupt_manifest',
     );
 
-    // POST /v1/retrain (GitHub is stubbed: this file does not share the stand-in with retrain.test.ts)
+    // POST /v1/retrain
+    await github.setRuns([]);
     await expectStatus(retrain('{}', {}, { RETRAIN_TOKEN: undefined }), 503, 'retrain_disabled');
     await expectStatus(retrain('{}', { Authorization: '' }), 401, 'unauthorized');
     await expectStatus(retrain(JSON.stringify({ pad: 'x'.repeat(5000) })), 413, 'body_too_large');
@@ -199,9 +198,11 @@ describe('/v1/openapi.json', () => {
       500,
       'internal',
     );
-    githubAnswers(422, { message: 'Unexpected inputs provided' });
+    await github.nextReply('POST', 422, { message: 'Unexpected inputs provided' });
     await expectStatus(retrain('{}'), 502, 'github_error'); // and the slot is given back
-    githubAnswers(200, { workflow_run_id: 7, html_url: 'https://github.com/o/r/actions/runs/7' });
+    await github.setRuns([run(7, 'in_progress')]);
+    await expectStatus(retrain('{}'), 409, 'run_in_progress'); // and the slot is given back
+    await github.setRuns([]);
     await expectStatus(retrain('{}'), 202);
     await expectStatus(retrain('{}'), 429, 'rate_limited');
     quiet.mockRestore();
