@@ -1,21 +1,22 @@
 // Runs in Node before the worker tests: builds the page the worker serves, starts a stand-in for
 // GitHub's API on loopback (github-stand-in.ts), and hands the tests the shipped model's
-// real files to put in the local R2, as a schema 2 export (a copy upgraded by `npm run export --
-// --upgrade` while the shipped one is schema 1; the tests derive schema 1 manifests from it).
+// real files to put in the local R2, as a current export (a copy upgraded by `npm run export --
+// --upgrade` while the shipped one is older; the tests derive older manifests from it).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { MANIFEST_SCHEMA } from '../../contract/index.ts';
 import { startGitHubStandIn } from './github-stand-in.ts';
 
 export const MODEL_DIR = 'model/shipped';
 
-/** The shipped model as a schema 2 folder: itself, or an upgraded copy (removed by `cleanup`). */
-function schema2Model(): { dir: string; cleanup: () => void } {
+/** The shipped model in the current schema: itself, or an upgraded copy (removed by `cleanup`). */
+function currentModel(): { dir: string; cleanup: () => void } {
   const schema = (JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')) as { schema: number })
     .schema;
-  if (schema === 2) return { dir: MODEL_DIR, cleanup: () => {} };
+  if (schema === MANIFEST_SCHEMA) return { dir: MODEL_DIR, cleanup: () => {} };
   const root = mkdtempSync(join(tmpdir(), 'edge-model-'));
   const dir = join(root, 'model');
   cpSync(MODEL_DIR, dir, { recursive: true });
@@ -37,7 +38,7 @@ export default async function setup(project: TestProject) {
 
   const github = await startGitHubStandIn();
   project.provide('githubApi', github.url);
-  const model = schema2Model();
+  const model = currentModel();
   project.provide(
     'modelFiles',
     readdirSync(model.dir).map((path) => ({

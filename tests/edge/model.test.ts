@@ -47,8 +47,8 @@ describe('GET /v1/model', () => {
     expect(other.status).toBe(200);
   });
 
-  it('serves schema 1 and schema 2 manifests as they are stored', async () => {
-    for (const schema of [1, 2] as const) {
+  it('serves schema 1, 2 and 3 manifests as they are stored', async () => {
+    for (const schema of [1, 2, 3] as const) {
       const published = await publishVersion(undefined, { promote: true, schema });
       const res = await get('/v1/model', { headers: { 'Cache-Control': 'no-cache' } });
       expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
@@ -133,7 +133,7 @@ describe('GET /v1/models', () => {
         createdAt: m.createdAt,
         preset: m.preset,
         quantization: m.quantization,
-        schema: 2,
+        schema: 3,
         steps: m.training.steps,
         backend: m.training.backend,
         bytes: m.files.reduce((s, f) => s + f.bytes, 0),

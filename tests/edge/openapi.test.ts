@@ -112,7 +112,7 @@ describe('/v1/openapi.json', () => {
     }
   });
 
-  it('documents both manifest schemas, schema 2 with how to call the model', () => {
+  it('documents every manifest schema, 2 and 3 with how to call the model', () => {
     const text = JSON.stringify(doc.paths['/v1/model'].get.responses['200']);
     for (const field of [
       '"inputs"',
@@ -123,12 +123,17 @@ describe('/v1/openapi.json', () => {
       '"pixels"',
       '"card"',
       '"perClassAccuracy"',
+      '"dequantize"',
+      '"tfjs-layers"',
+      '"order"',
+      '"values"',
     ]) {
       expect(text, field).toContain(field);
     }
-    // oneOf schema 1 | schema 2
+    // oneOf schema 1 | schema 2 | schema 3
     expect(text).toContain('"schema":{"type":"number","enum":[1]}');
     expect(text).toContain('"schema":{"type":"number","enum":[2]}');
+    expect(text).toContain('"schema":{"type":"number","enum":[3]}');
     expect(JSON.stringify(doc.paths['/v1/model'].get)).toContain('within 5 s');
   });
 
