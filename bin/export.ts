@@ -1,9 +1,9 @@
 // npm run export -- --model RUN_DIR --out DIR [--quantize uint8|float16|float32] [--report report.json] [--samples 10000] [--training-from EXPORT_DIR]
 // npm run export -- --upgrade EXPORT_DIR [--report report.json]
 // Exports a run's generator, folded for inference (model/export/inference.ts), as a TF.js layers
-// model with the contract's (schema 2) manifest. The manifest's metrics come from --report (an
+// model with the contract's (schema 3) manifest. The manifest's metrics come from --report (an
 // `npm run evaluate --json` file) or from a fresh evaluation. --upgrade rewrites an existing
-// export's manifest as schema 2 in place, without its run.
+// export's manifest in the current schema in place, without its run.
 import { readFileSync } from 'node:fs';
 import { type Metrics, metricsSchema, QUANTIZATIONS, type Quantization } from '../contract/index.ts';
 import { choice, command, integer, parse, run, UsageError } from '../lib/command.ts';
@@ -30,7 +30,7 @@ const program = command(
   )
   .option(
     '--upgrade <dir>',
-    "rewrite an exported folder's manifest as schema 2 in place (sample grid drawn by the model; losses.svg and training.json beside it)",
+    "rewrite an exported folder's manifest in the current schema, in place (weights and version kept; a schema 1 folder's sample grid drawn by the model, losses.svg and training.json beside it)",
   );
 
 interface ExportOptions {
