@@ -14,17 +14,28 @@ export const PRODUCTION_BUILD = 'web/dist';
 /** The test build's folder: `startLocalWorker({ assets: TEST_BUILD, … })` serves it. */
 export const TEST_BUILD = 'web/dist-test';
 
-function build(script: string, pageBuild: string | undefined): void {
-  const { NODE_ENV: _, ...env } = process.env;
-  if (pageBuild !== undefined) env.PAGE_BUILD = pageBuild;
-  execFileSync('npm', ['run', script, '--silent'], { stdio: 'inherit', env });
+export interface BuildOptions {
+  /** The id the page's footer shows ($PAGE_BUILD); by default the commit. */
+  pageBuild?: string;
+  /**
+   * Where to write it, instead of the script's own folder: a test's own folder is not emptied
+   * under it by another build of the page in the same checkout (npm start, other tests).
+   */
+  outDir?: string;
 }
 
-/** Builds the production page; `pageBuild` is the id its footer shows (as $PAGE_BUILD). */
-export const buildProductionPage = (pageBuild?: string): void => build('build:web', pageBuild);
+function build(script: string, o: BuildOptions): void {
+  const { NODE_ENV: _, ...env } = process.env;
+  if (o.pageBuild !== undefined) env.PAGE_BUILD = o.pageBuild;
+  const args = ['run', script, '--silent', ...(o.outDir === undefined ? [] : ['--', '--outDir', o.outDir])];
+  execFileSync('npm', args, { stdio: 'inherit', env });
+}
 
-/** Builds the test page; `pageBuild` is the id its footer shows (as $PAGE_BUILD). */
-export const buildTestPage = (pageBuild?: string): void => build('build:web:test', pageBuild);
+/** Builds the production page (into web/dist unless `outDir` says otherwise). */
+export const buildProductionPage = (o: BuildOptions = {}): void => build('build:web', o);
+
+/** Builds the test page (into web/dist-test unless `outDir` says otherwise). */
+export const buildTestPage = (o: BuildOptions = {}): void => build('build:web:test', o);
 
 /** Waits for `window.__gan`, which the test build sets once the first digits are drawn. */
 export async function waitForDebugHooks(page: Page, timeout = 30_000): Promise<void> {

@@ -1,7 +1,7 @@
 // The WebGPU → WASM fallback in headless Chromium against the real local worker: a lost device (as
 // a driver reset loses it) leaves the page drawing with WASM. Losing the device takes the engine's
-// debug interface, so this file serves the test build (web/dist-test); the other browser tests run
-// the production build.
+// debug interface, so this file serves the test build (npm run build:web:test); the other browser
+// tests run the production build.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,20 +10,21 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
-import { buildTestPage, TEST_BUILD, waitForDebugHooks } from './builds.ts';
+import { buildTestPage, waitForDebugHooks } from './builds.ts';
 import { launchChromium } from './chromium.ts';
 import { MODEL, open, waitReady } from './harness.ts';
 
 const persist = mkdtempSync(join(tmpdir(), 'device-lost-'));
+const site = mkdtempSync(join(tmpdir(), 'device-lost-site-')); // the test build, this file's own
 let worker: LocalWorker;
 let browser: Browser;
 
 beforeAll(async () => {
-  buildTestPage();
+  buildTestPage({ outDir: site });
   const store = await openLocalStore(persist);
   await publishModel(store, MODEL, { promote: true });
   await store.close();
-  worker = await startLocalWorker({ persistDir: persist, assets: TEST_BUILD });
+  worker = await startLocalWorker({ persistDir: persist, assets: site });
   browser = await launchChromium();
 }, 180_000);
 
@@ -31,6 +32,7 @@ afterAll(async () => {
   await browser?.close();
   await worker?.stop();
   rmSync(persist, { recursive: true, force: true });
+  rmSync(site, { recursive: true, force: true });
 });
 
 it('carries on with WASM when the WebGPU device is lost, and draws again', async () => {

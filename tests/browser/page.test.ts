@@ -28,16 +28,18 @@ import { isWeightFile } from './weight-files.ts';
 
 const manifest = shipped;
 const persist = mkdtempSync(join(tmpdir(), 'browser-'));
+// The production page, built into a folder of this file's own (see builds.ts).
+const site = mkdtempSync(join(tmpdir(), 'browser-site-'));
 let worker: LocalWorker;
 let browser: Browser;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  buildProductionPage();
+  buildProductionPage({ outDir: site });
   const store = await openLocalStore(persist);
   await publishModel(store, MODEL, { promote: true });
   await store.close();
-  worker = await startLocalWorker({ persistDir: persist });
+  worker = await startLocalWorker({ persistDir: persist, assets: site });
   browser = await launchChromium();
   mkdirSync(ARTIFACTS, { recursive: true });
 }, 180_000);
@@ -46,6 +48,7 @@ afterAll(async () => {
   await browser?.close();
   await worker?.stop();
   rmSync(persist, { recursive: true, force: true });
+  rmSync(site, { recursive: true, force: true });
 });
 
 const open = (context: BrowserContext, query = '') =>

@@ -27,6 +27,8 @@ import {
 } from './harness.ts';
 
 const persist = mkdtempSync(join(tmpdir(), 'product-'));
+// The production page, built into a folder of this file's own (see builds.ts).
+const site = mkdtempSync(join(tmpdir(), 'product-site-'));
 const older = mkdtempSync(join(tmpdir(), 'older-model-'));
 const OLDER = '20261101T120000Z-0badcafe';
 let worker: LocalWorker;
@@ -34,9 +36,9 @@ let port: number;
 let browser: Browser;
 const consoleErrors: string[] = [];
 
-const build = buildProductionPage;
+const build = (pageBuild: string) => buildProductionPage({ pageBuild, outDir: site });
 const serve = async () => {
-  worker = await startLocalWorker({ persistDir: persist, port });
+  worker = await startLocalWorker({ persistDir: persist, port, assets: site });
   port = Number(new URL(worker.url).port);
 };
 /** `work`, or an error naming `what` if it takes longer than `ms`: a hang in CI says where it was. */
@@ -79,8 +81,8 @@ afterAll(async () => {
   await worker?.stop();
   rmSync(persist, { recursive: true, force: true });
   rmSync(older, { recursive: true, force: true });
-  build('dev'); // leave the page as npm start builds it
-}, 120_000);
+  rmSync(site, { recursive: true, force: true });
+});
 
 describe('the page as a product', () => {
   it('answers key presses within 100 ms while the engine draws a 64-digit walk', async () => {
