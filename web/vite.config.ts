@@ -39,7 +39,7 @@ function buildId(): string {
  * the production build (npm run build:web → web/dist), compiles it out: `__DEBUG_HOOKS__` is the
  * literal `false` there, and the bundler drops the code and the modules only it reaches.
  */
-export const TEST_MODE = 'test';
+const TEST_MODE = 'test';
 
 export default defineConfig(({ mode }) => ({
   root: 'web',
