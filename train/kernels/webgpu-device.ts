@@ -39,11 +39,15 @@ export function vulkanIcds(env: NodeJS.ProcessEnv = process.env): string[] {
   );
 }
 
-const hasLibVulkan = () => LIBVULKAN_DIRS.some((d) => existsSync(`${d}/libvulkan.so.1`));
+/** The Vulkan loader Dawn will load (it asks the dynamic linker for libvulkan.so.1), or null. */
+export function libVulkanPath(env: NodeJS.ProcessEnv = process.env): string | null {
+  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...LIBVULKAN_DIRS];
+  return dirs.map((d) => `${d}/libvulkan.so.1`).find((f) => existsSync(f)) ?? null;
+}
 
 /** Why Dawn found no adapter, with what to do about it. */
 export function noAdapterReason(env: NodeJS.ProcessEnv = process.env): string {
-  if (process.platform === 'linux' && !hasLibVulkan())
+  if (process.platform === 'linux' && !libVulkanPath(env))
     return 'no Vulkan loader (libvulkan.so.1): apt-get install libvulkan1';
   const icds = vulkanIcds(env);
   const hint = existsSync(SWIFTSHADER_ICD)
