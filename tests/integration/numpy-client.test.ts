@@ -10,11 +10,13 @@ import { promisify } from 'node:util';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latents, manifestV3Schema } from '../../contract/index.ts';
+import { latents, manifestV3Schema, type Quantization } from '../../contract/index.ts';
+import { exportGenerator } from '../../model/export/export.ts';
 import { loadLayersModelFromDir } from '../../model/model-io.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
+import { getPreset } from '../../train/models/presets.ts';
 import { absDiff } from '../array-diff.ts';
 
 const DOC = 'docs/api.md';
@@ -82,26 +84,67 @@ interface Generated {
   values: number[];
 }
 
-async function generate(source: string): Promise<Generated> {
+/** The client's output for the fixed noise (and labels, for a conditional model) from `source`. */
+async function generate(source: string, conditional = true): Promise<Generated> {
   const request = join(root, `request-${Math.random().toString(36).slice(2)}.json`);
   const rows = Array.from({ length: N }, (_, i) => Array.from(noise.subarray(i * 64, (i + 1) * 64)));
-  writeFileSync(request, JSON.stringify({ source, feed: [rows, labels] }));
+  writeFileSync(request, JSON.stringify({ source, feed: conditional ? [rows, labels] : [rows] }));
   const { stdout } = await python(['-c', DRIVER, root, request]);
   return JSON.parse(stdout) as Generated;
 }
 
-let tfjsOutput: Float32Array;
+/** What TF.js (cpu) makes of the export folder `dir` for the same inputs. */
+async function tfjs(dir: string, conditional = true): Promise<Float32Array> {
+  const model = await loadLayersModelFromDir(dir);
+  try {
+    return tf.tidy(() => {
+      const z = tf.tensor2d(noise, [N, 64]);
+      const out = model.predict(conditional ? [z, tf.tensor2d(labels, [N, 1])] : z) as tf.Tensor;
+      return out.dataSync<'float32'>().slice();
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Exports an untrained generator of `preset` (random weights, folded as every export is). */
+function exportUntrained(preset: 'fast' | 'fast-cond', quantization: Quantization): string {
+  const p = getPreset(preset);
+  let seed = 11;
+  const generator = p.generator({ next: () => seed++ });
+  const dir = join(root, `${preset}-${quantization}`);
+  exportGenerator(generator, p, dir, {
+    quantization,
+    metrics: {
+      fid: 100,
+      fidFloor: 1,
+      inceptionScore: 1,
+      classAccuracy: p.classes ? 0.1 : null,
+      perClassAccuracy: p.classes ? Array(p.classes).fill(0.1) : null,
+      precision: 0,
+      recall: 0,
+      classKL: 1,
+      samples: 100,
+    },
+    training: {
+      steps: 0,
+      batchSize: 1,
+      seconds: 0,
+      backend: 'cpu',
+      device: 'test',
+      commit: 'test',
+      runUrl: '',
+    },
+  });
+  generator.dispose();
+  return dir;
+}
+
 let fromFolder: Generated | undefined;
 
 beforeAll(async () => {
   writeFileSync(CLIENT, pythonBlock());
   await tf.setBackend('cpu');
-  const model = await loadLayersModelFromDir(MODEL);
-  tfjsOutput = tf.tidy(() => {
-    const out = model.predict([tf.tensor2d(noise, [N, 64]), tf.tensor2d(labels, [N, 1])]) as tf.Tensor;
-    return out.dataSync<'float32'>().slice();
-  });
-  model.dispose();
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -115,12 +158,12 @@ describe('the numpy client of docs/api.md', () => {
     expect(new Set(modules)).toEqual(new Set(['hashlib', 'json', 'sys', 'urllib', 'pathlib', 'numpy']));
   });
 
-  it.skipIf(missing !== null)(`draws what TF.js draws, from the export folder${runs}`, async () => {
+  it.skipIf(missing !== null)(`draws what TF.js draws, from the shipped model's folder${runs}`, async () => {
     fromFolder = await generate(MODEL);
     const manifest = manifestV3Schema.parse(JSON.parse(readFileSync(join(MODEL, 'manifest.json'), 'utf8')));
     expect(fromFolder.version).toBe(manifest.version);
     expect(fromFolder.shape).toEqual([N, 28, 28, 1]);
-    const d = absDiff(Float32Array.from(fromFolder.values), tfjsOutput);
+    const d = absDiff(Float32Array.from(fromFolder.values), await tfjs(MODEL));
     console.log(
       `numpy client vs TF.js (cpu), ${N} digits: max ${d.max.toExponential(2)}, mean ${d.mean.toExponential(2)}`,
     );
@@ -133,6 +176,25 @@ describe('the numpy client of docs/api.md', () => {
       expect(Math.min(...image), `digit ${i}`).toBeLessThan(-0.9);
     }
   });
+
+  it.skipIf(missing !== null)(
+    `and for the other precisions and the unconditional preset: float16 fast, float32 fast-cond${runs}`,
+    async () => {
+      for (const [preset, q] of [
+        ['fast', 'float16'],
+        ['fast-cond', 'float32'],
+      ] as const) {
+        const dir = exportUntrained(preset, q);
+        const conditional = preset === 'fast-cond';
+        const ours = await generate(dir, conditional);
+        expect(ours.shape).toEqual([N, 28, 28, 1]);
+        const d = absDiff(Float32Array.from(ours.values), await tfjs(dir, conditional));
+        console.log(`${preset} ${q}: max ${d.max.toExponential(2)}, mean ${d.mean.toExponential(2)}`);
+        expect(d.max, `${preset} ${q}`).toBeLessThan(2e-5);
+        expect(Math.max(...ours.values) - Math.min(...ours.values)).toBeGreaterThan(0.01); // not constant
+      }
+    },
+  );
 
   it.skipIf(missing !== null)(
     `refuses a label outside the manifest's values, a changed file and a schema 2 manifest, in one line${runs}`,
