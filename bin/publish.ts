@@ -18,10 +18,14 @@ const program = command(
     ]),
   )
   .option('--promote', 'point latest.json to this version, last', false)
-  .option('--force', 'promote even when it is worse than the promoted model', false)
+  .option(
+    '--force',
+    'promote even when it is worse than the promoted model (else it is published, not promoted)',
+    false,
+  )
   .option(
     '--max-regression <p>',
-    'refuse to promote a model more than p percent worse than the promoted one',
+    'publish without promoting a model more than p percent worse than the promoted one',
     nonNegative('--max-regression'),
     5,
   )
@@ -42,14 +46,14 @@ run(async () => {
   try {
     store = await openStore(o.target, o.persistTo);
     console.log(`publishing ${o.model} to ${store.description}`);
-    const manifest = await publishModel(store, o.model, {
+    const r = await publishModel(store, o.model, {
       promote: o.promote,
       force: o.force,
       maxRegression: o.maxRegression,
       log: (l) => console.log(l),
     });
     console.log(
-      `published ${manifest.version}${o.promote ? ' and promoted it' : ' (not promoted; --promote makes it latest)'}`,
+      `published ${r.manifest.version}${r.promoted ? ' and promoted it' : ` (not promoted: ${r.notPromotedBecause}; --promote --force makes it latest)`}`,
     );
   } finally {
     await store?.close();

@@ -27,8 +27,8 @@ run(async () => {
     if (await store.get(r2Keys.latest)) {
       console.log(`a model is already promoted in ${store.description}; serving it`);
     } else {
-      const m = await publishModel(store, SHIPPED, { promote: true });
-      console.log(`seeded ${store.description} with the shipped model ${m.version}`);
+      const { manifest } = await publishModel(store, SHIPPED, { promote: true });
+      console.log(`seeded ${store.description} with the shipped model ${manifest.version}`);
     }
   } finally {
     await store.close();

@@ -64,3 +64,16 @@ export function gate(m: Metrics, rules: GateRules): GateResult {
   }
   return { passed: lines.every((l) => l.startsWith('ok')), lines };
 }
+
+/**
+ * The rules an unattended retrain must pass before it is published (`npm run pipeline`'s defaults):
+ * 8,000 steps of the default recipe pass them with a margin on two seeds (docs/training.md, "The
+ * retrain budget"). Class accuracy applies to conditional models only.
+ */
+export const RETRAIN_GATE = { minClassAccuracy: 0.98, minClassAccuracyEach: 0.95, maxFid: 10 } as const;
+
+/** The rules that apply to a model with `classes` classes (0 = unconditional: FID only). */
+export function rulesFor(classes: number, rules: GateRules): GateRules {
+  if (classes > 0) return rules;
+  return { ...rules, minClassAccuracy: undefined, minClassAccuracyEach: undefined };
+}

@@ -17,7 +17,7 @@ export type PublishStep =
 
 export interface PublishOptions {
   promote: boolean;
-  /** Promote even when the quality gate finds the model worse than the promoted one. */
+  /** Promote even when the model is worse than the promoted one (else it is published unpromoted). */
   force?: boolean;
   /** How much worse (percent) than the promoted model a new one may be. */
   maxRegression?: number;
@@ -35,37 +35,80 @@ async function putVerified(store: ObjectStore, key: string, bytes: Uint8Array): 
   }
 }
 
-/** Refuses (before uploading anything) to promote a model worse than the promoted one. */
-async function gateAgainstLatest(
+/** What promotion would replace, and whether the new model may replace it. */
+interface PromotionCheck {
+  previous: { version: string; fid: number } | null;
+  /** Null when it may be promoted; else why not. */
+  worseBecause: string | null;
+}
+
+/** Compares the model with the promoted one (before uploading anything). */
+async function checkAgainstLatest(
   store: ObjectStore,
   manifest: Manifest,
   opts: PublishOptions,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<PromotionCheck> {
   const bytes = await store.get(r2Keys.latest);
-  if (!bytes) return log('no promoted model yet: nothing to compare with');
+  if (!bytes) {
+    log('no promoted model yet: nothing to compare with');
+    return { previous: null, worseBecause: null };
+  }
   const current = manifestSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
-  if (!current.success) return log(`${r2Keys.latest} is not a valid manifest: replacing it`);
-  if (current.data.version === manifest.version) return;
+  if (!current.success) {
+    log(`${r2Keys.latest} is not a valid manifest: replacing it`);
+    return { previous: null, worseBecause: null };
+  }
+  const previous = { version: current.data.version, fid: current.data.metrics.fid };
+  if (current.data.version === manifest.version) return { previous, worseBecause: null };
   const result = gate(manifest.metrics, {
     baseline: current.data.metrics,
     maxRegression: opts.maxRegression ?? 5,
   });
-  for (const line of result.lines) log(`gate vs ${current.data.version}: ${line}`);
-  if (!result.passed && !opts.force) {
-    throw new Error(
-      `refusing to promote ${manifest.version}: worse than the promoted ${current.data.version} (--force overrides)`,
-    );
-  }
+  for (const line of result.lines) log(`compared with the promoted ${current.data.version}: ${line}`);
+  if (result.passed) return { previous, worseBecause: null };
+  const failed = result.lines.filter((l) => l.startsWith('FAIL')).map((l) => l.slice(5));
+  return {
+    previous,
+    worseBecause: `worse than the promoted ${current.data.version} (${failed.join('; ')})`,
+  };
 }
 
-/** Publishes the exported model folder `dir`; returns its manifest. */
-export async function publishModel(store: ObjectStore, dir: string, opts: PublishOptions): Promise<Manifest> {
+/** What a publish did: the version uploaded, and whether it is now the one clients get. */
+export interface PublishOutcome {
+  manifest: Manifest;
+  promoted: boolean;
+  /** Why it was uploaded but not promoted; null when promoted. */
+  notPromotedBecause: string | null;
+  /** The model promoted before this publish (null: none), with its FID. */
+  previous: { version: string; fid: number } | null;
+}
+
+/**
+ * Publishes the exported model folder `dir` as its version and, with `promote`, makes it the one
+ * clients get. A model worse than the promoted one is uploaded all the same (a version to look at,
+ * listed by /v1/models) but not promoted, unless `force`: a GAN's scores vary from run to run, and
+ * a weekly retrain that is a little worse is not a failure.
+ */
+export async function publishModel(
+  store: ObjectStore,
+  dir: string,
+  opts: PublishOptions,
+): Promise<PublishOutcome> {
   const log = opts.log ?? (() => {});
   const verified = verifyExport(dir);
   if (!verified.ok) throw new Error(`${dir}: not a valid export: ${verified.problems.join('; ')}`);
   const manifest = verified.manifest;
-  if (opts.promote) await gateAgainstLatest(store, manifest, opts, log);
+  const check = opts.promote
+    ? await checkAgainstLatest(store, manifest, opts, log)
+    : { previous: null, worseBecause: null };
+  const promote = opts.promote && (check.worseBecause === null || opts.force === true);
+  if (opts.promote && check.worseBecause !== null)
+    log(
+      opts.force
+        ? `promoting it anyway (--force): ${check.worseBecause}`
+        : `not promoting it: ${check.worseBecause}`,
+    );
   // model.json after the shards it points at (the sample grid and loss chart with the shards); the
   // manifest after every file it lists.
   const ordered = [...manifest.files].sort(
@@ -82,10 +125,15 @@ export async function publishModel(store: ObjectStore, dir: string, opts: Publis
   await opts.beforeStep?.({ kind: 'manifest', key: manifestKey });
   await putVerified(store, manifestKey, manifestBytes);
   log(`uploaded ${manifestKey}`);
-  if (opts.promote) {
+  if (promote) {
     await opts.beforeStep?.({ kind: 'promote' });
     await putVerified(store, r2Keys.latest, manifestBytes);
     log(`promoted ${manifest.version} (${r2Keys.latest})`);
   }
-  return manifest;
+  return {
+    manifest,
+    promoted: promote,
+    notPromotedBecause: promote ? null : opts.promote ? check.worseBecause : 'promotion was not asked for',
+    previous: check.previous,
+  };
 }

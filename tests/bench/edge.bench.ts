@@ -53,7 +53,7 @@ async function load(url: string) {
 async function throughput(): Promise<void> {
   const persist = mkdtempSync(join(tmpdir(), 'bench-edge-'));
   const store = await openLocalStore(persist);
-  const manifest = await publishModel(store, MODEL_DIR, { promote: true });
+  const { manifest } = await publishModel(store, MODEL_DIR, { promote: true });
   await store.close();
   const shard = manifest.files.find((f) => f.path.endsWith('.bin'))!;
   const shardBytes = readFileSync(join(MODEL_DIR, shard.path));

@@ -143,7 +143,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
   try {
     const next = await nextVersion(o.modelDir, join(root, 'next'));
     store = await openLocalStore(persist);
-    const first = await publishModel(store, o.modelDir, { promote: true });
+    const { manifest: first } = await publishModel(store, o.modelDir, { promote: true });
     const before = workerdPids();
     worker = await startLocalWorker({ persistDir: persist });
     const mine = [...workerdPids()].filter((p) => !before.has(p));

@@ -31,7 +31,7 @@ describe('npm run publish --target local', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    // Every file but model.json first (the shard, and in schema 2 the sample grid and loss chart).
+    // Every file but model.json first (the shard, and from schema 2 the sample grid and loss chart).
     const before = shipped.files.filter((f) => f.path !== 'model.json');
     expect(lines.slice(1)).toEqual([
       'no promoted model yet: nothing to compare with',
@@ -91,7 +91,7 @@ describe('npm run publish --target local', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`not a valid export: ${shard}: sha256 does not match the manifest`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    // A worse model is not promoted over a better one, unless forced.
+    // A worse model is published but not promoted over a better one, unless forced.
     const worse = join(root, 'worse');
     cpSync(MODEL, worse, { recursive: true });
     const m = {
@@ -100,12 +100,22 @@ describe('npm run publish --target local', () => {
       metrics: { ...shipped.metrics, fid: shipped.metrics.fid * 2 },
     };
     writeFileSync(join(worse, 'manifest.json'), JSON.stringify(m));
-    const refused = publish('--model', worse, '--promote', '--persist-to', persist);
-    expect(refused.status).toBe(1);
-    expect(refused.stdout).toMatch(/gate vs .*: FAIL FID/);
-    expect(refused.stderr).toContain(
-      `refusing to promote ${m.version}: worse than the promoted ${shipped.version} (--force overrides)`,
+    const unpromoted = publish('--model', worse, '--promote', '--persist-to', persist);
+    expect(unpromoted.status).toBe(0);
+    expect(unpromoted.stdout).toMatch(/compared with the promoted .*: FAIL FID/);
+    expect(unpromoted.stdout).toContain(
+      `published ${m.version} (not promoted: worse than the promoted ${shipped.version} (FID`,
     );
+    const store = await openLocalStore(persist);
+    try {
+      const latest = await store.get('latest.json');
+      expect(manifestSchema.parse(JSON.parse(new TextDecoder().decode(latest!))).version).toBe(
+        shipped.version,
+      );
+      expect(await store.get(`models/${m.version}/manifest.json`)).not.toBeNull();
+    } finally {
+      await store.close();
+    }
     const forced = publish('--model', worse, '--promote', '--force', '--persist-to', persist);
     expect(forced.status).toBe(0);
     expect(forced.stdout).toContain(`promoted ${m.version}`);
@@ -171,18 +181,18 @@ describe('npm run publish --target local', () => {
   });
 });
 
-describe('a schema 2 export', () => {
+describe('a schema 3 export', () => {
   it('published (after npm run export -- --upgrade when the shipped one is older), served with its sample grid and loss chart', async () => {
     const dir = join(root, 'schema2');
     cpSync(MODEL, dir, { recursive: true });
-    if (shipped.schema === 1) expect(runCli('bin/export.ts', ['--upgrade', dir]).status).toBe(0);
+    if (shipped.schema !== 3) expect(runCli('bin/export.ts', ['--upgrade', dir]).status).toBe(0);
     const r = publish('--model', dir, '--promote', '--persist-to', persist);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`uploaded models/${shipped.version}/samples.png`);
     worker = await startLocalWorker({ persistDir: persist });
     try {
       const m = manifestSchema.parse(await (await fetch(`${worker.url}/v1/model`)).json());
-      if (m.schema !== 2) throw new Error(`schema ${m.schema} served`);
+      if (m.schema !== 3) throw new Error(`schema ${m.schema} served`);
       expect(m.version).toBe(shipped.version);
       expect(m.inputs.map((i) => i.name)).toEqual(['noise', 'label']);
       expect(m.card.length).toBeGreaterThan(100);
@@ -201,7 +211,7 @@ describe('a schema 2 export', () => {
       const list = versionListSchema.parse(await (await fetch(`${worker.url}/v1/models`)).json());
       const entry = list.versions.find((v) => v.version === m.version);
       expect(entry).toMatchObject({
-        schema: 2,
+        schema: 3,
         samplesPath: `/v1/models/${m.version}/samples.png`,
         promoted: true,
       });

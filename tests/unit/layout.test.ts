@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const PARTS = ['contract', 'lib', 'train', 'model', 'release', 'bin', 'edge', 'web'] as const;
+const PARTS = ['contract', 'lib', 'train', 'model', 'release', 'pipeline', 'bin', 'edge', 'web'] as const;
 type Part = (typeof PARTS)[number];
 /** What each part may import besides itself. */
 const ALLOWED: Record<Part, Part[]> = {
@@ -13,7 +13,8 @@ const ALLOWED: Record<Part, Part[]> = {
   train: ['contract', 'lib'],
   model: ['contract', 'lib', 'train'],
   release: ['contract', 'lib', 'train', 'model'],
-  bin: ['contract', 'lib', 'train', 'model', 'release'],
+  pipeline: ['contract', 'lib', 'train', 'model', 'release'],
+  bin: ['contract', 'lib', 'train', 'model', 'release', 'pipeline'],
   edge: ['contract'],
   web: ['contract'],
 };
