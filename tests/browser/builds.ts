@@ -10,7 +10,6 @@ import type { Page } from 'playwright-core';
 // Also what types `window.__gan` in the callbacks handed to page.evaluate.
 export type { DebugHooks } from '../../web/src/debug.ts';
 
-export const PRODUCTION_BUILD = 'web/dist';
 /** The test build's folder: `startLocalWorker({ assets: TEST_BUILD, … })` serves it. */
 export const TEST_BUILD = 'web/dist-test';
 

@@ -3,11 +3,12 @@
 // (web/dist-test) is searched the same way and must contain every name, so the search is known to
 // find them where they are.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EngineDebugApi } from '../../web/src/engine/api.ts';
-import { buildProductionPage, buildTestPage, PRODUCTION_BUILD, TEST_BUILD } from './builds.ts';
+import { buildProductionPage, buildTestPage } from './builds.ts';
 
 // Every method of the engine's debug API: a new one fails the typecheck until it is listed here.
 const ENGINE_DEBUG_METHODS: Record<keyof EngineDebugApi, true> = {
@@ -45,12 +46,22 @@ function hooksIn(build: Map<string, string>): string[] {
 let production: Map<string, string>;
 let test: Map<string, string>;
 
+// The npm scripts' builds, each into a folder of this file's own (see builds.ts): the output
+// folder is all that differs from web/dist and web/dist-test.
+const productionDir = mkdtempSync(join(tmpdir(), 'production-build-'));
+const testDir = mkdtempSync(join(tmpdir(), 'test-build-'));
+
 beforeAll(() => {
-  buildProductionPage();
-  buildTestPage();
-  production = files(PRODUCTION_BUILD);
-  test = files(TEST_BUILD);
+  buildProductionPage({ outDir: productionDir });
+  buildTestPage({ outDir: testDir });
+  production = files(productionDir);
+  test = files(testDir);
 }, 120_000);
+
+afterAll(() => {
+  rmSync(productionDir, { recursive: true, force: true });
+  rmSync(testDir, { recursive: true, force: true });
+});
 
 it('the production build has no debug hook in any file', () => {
   expect(production.size).toBeGreaterThan(10); // a whole build was searched
