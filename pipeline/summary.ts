@@ -1,10 +1,11 @@
-// The training workflow's job summary, as GitHub renders it: a Mermaid `xychart-beta` loss chart,
-// the metrics as a Markdown table, the sample grid as a link (GitHub's sanitiser drops `data:` URI
-// images, so nothing is inlined), and whether the model was published, or why not.
+// The training workflow's job summary, as GitHub renders it, written from what the pipeline's stages
+// recorded in the run folder (pipeline/records.ts), never from log lines: a table of the stages,
+// which backend ran and why the routes before it were skipped, the gate, what was published, the
+// metrics, a Mermaid `xychart-beta` loss chart and the sample grid as a link (GitHub's sanitiser
+// drops `data:` URI images, so nothing is inlined).
 import type { Metrics } from '../contract/index.ts';
-
-/** A step's `steps.<id>.outcome`; empty when the step never came up (an earlier job failed). */
-export type Outcome = 'success' | 'failure' | 'cancelled' | 'skipped' | '';
+import type { Finished, Stage, StageRecord } from './records.ts';
+import { STAGES } from './records.ts';
 
 export interface LossPoint {
   step: number;
@@ -24,42 +25,6 @@ export interface ReportFacts {
   };
 }
 
-/** The parts of the exported manifest the summary shows (any schema version has them). */
-export interface ManifestFacts {
-  version: string;
-  files: { path: string }[];
-  training?: { steps: number; batchSize: number; seconds: number; backend: string; device: string };
-}
-
-export interface SummaryFacts {
-  preset: string;
-  steps: string;
-  quantization: string;
-  losses: LossPoint[];
-  report: ReportFacts | null;
-  manifest: ManifestFacts | null;
-  /** The last sample grid's file name (`step-008000.png`), if training wrote one. */
-  lastGrid: string | null;
-  gate: Outcome;
-  publish: Outcome;
-  publishRequested: boolean;
-  r2Configured: boolean;
-  /** The worker's base URL (repository variable MODEL_API_URL); empty when unset. */
-  apiUrl: string;
-  /** The uploaded sample grid and run folder (upload-artifact's `artifact-url`); empty when absent. */
-  samplesArtifactUrl: string;
-  runArtifactUrl: string;
-  /** Where the last checkpoint was trained (its state.json), for a run that exported nothing. */
-  checkpoint: { step: number; backend: string; device: string } | null;
-  /** The training log's lines about the backend: which GPU route ran, or why each was skipped. */
-  backendLog: string[];
-}
-
-/** A training log line about the backend choice (train/backend.ts and the CLI's error line). */
-export const isBackendLine = (line: string): boolean =>
-  /^(backend: |!!! |note: WebGPU |error: --(require-gpu|backend)\b)/.test(line);
-
-export const R2_SECRETS = ['R2_ACCOUNT_ID', 'R2_ACCESS_KEY_ID', 'R2_SECRET_ACCESS_KEY', 'R2_BUCKET'];
 /** At most this many points per line: a chart of 160 logged intervals reads no better than of 100. */
 const MAX_POINTS = 100;
 
@@ -142,100 +107,145 @@ export function metricsTable(report: ReportFacts): string {
   ].join('\n');
 }
 
-/** Why a model that was not published was not: every reason that applies. */
-export function notPublishedBecause(f: SummaryFacts): string[] {
-  if (f.publish === 'success') return [];
-  if (f.publish === 'failure')
-    return [
-      'the publish step failed (its log says why; a model worse than the promoted one is refused ' +
-        'unless `force`); clients still get the previously promoted model',
-    ];
-  if (f.publish === 'cancelled') return ['the run was cancelled while publishing'];
-  const why: string[] = [];
-  if (!f.publishRequested) why.push('the run was started with `publish` off');
-  if (!f.r2Configured)
-    why.push(`the repository secrets ${R2_SECRETS.map((s) => `\`${s}\``).join(', ')} are not all set`);
-  if (f.gate === 'failure') why.push('the model failed the quality gate');
-  else if (f.gate !== 'success') why.push('an earlier step failed, so the quality gate did not run');
-  return why;
+/** Every fact the summary shows: the stages' records, and what only the workflow knows. */
+export interface SummaryFacts {
+  /** Each stage's record as it stands (a failed one included); absent: it never ran. */
+  records: Partial<Record<Stage, StageRecord>>;
+  train: Finished<'train'> | null;
+  evaluate: Finished<'evaluate'> | null;
+  export: Finished<'export'> | null;
+  gate: Finished<'gate'> | null;
+  publish: Finished<'publish'> | null;
+  report: ReportFacts | null;
+  losses: LossPoint[];
+  /** The last sample grid's file name (`step-008000.png`), if training wrote one. */
+  lastGrid: string | null;
+  /** The worker's base URL (repository variable MODEL_API_URL); empty when unset. */
+  apiUrl: string;
+  /** The uploaded run folder (upload-artifact's `artifact-url`); empty when absent. */
+  runArtifactUrl: string;
+  /** What the workflow adds, e.g. why it did not publish (no R2 secrets, publish off). */
+  notes: string[];
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
-const duration = (s: number) =>
+export const duration = (s: number) =>
   s >= 3600
     ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
-    : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+    : s >= 60
+      ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
+      : `${s.toFixed(1)} s`;
+/** Table cells hold text: no pipes, no line breaks. */
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
-function trainingLine(f: SummaryFacts): string {
-  const t = f.manifest?.training;
-  if (t)
-    return `Trained ${t.steps.toLocaleString('en-US')} steps at batch ${t.batchSize} in ${duration(t.seconds)} on \`${t.backend}\` (${t.device}).`;
-  const c = f.checkpoint;
-  if (c)
-    return `Training checkpointed step ${c.step.toLocaleString('en-US')} on \`${c.backend}\` (${c.device}).`;
-  const last = f.losses[f.losses.length - 1];
-  return last
-    ? `Training logged up to step ${last.step.toLocaleString('en-US')}.`
-    : 'Training logged no step.';
+/** What each stage did, one table row each, in pipeline order. */
+function stageRows(f: SummaryFacts): string[] {
+  const did: Record<Stage, () => string> = {
+    train: () => {
+      const t = f.train!.result;
+      return `${t.step.toLocaleString('en-US')}${t.target ? ` of ${t.target.toLocaleString('en-US')}` : ''} steps (${t.status}) at batch ${t.batchSize} on \`${t.backend.name}\`: ${t.backend.device}`;
+    },
+    evaluate: () => {
+      const e = f.evaluate!.result;
+      return `FID ${num(e.fid)} (floor ${num(e.fidFloor)}), class accuracy ${num(e.classAccuracy)}, precision ${num(e.precision)}, recall ${num(e.recall)} on ${e.samples.toLocaleString('en-US')} digits`;
+    },
+    export: () => {
+      const x = f.export!.result;
+      return `**${x.version}**, ${x.quantization}, ${x.bytes.toLocaleString('en-US')} bytes`;
+    },
+    gate: () => {
+      const g = f.gate!.result;
+      if (g.skipped) return 'skipped (--no-gate)';
+      const failed = g.lines.filter((l) => l.startsWith('FAIL')).map((l) => l.slice(5));
+      return g.passed ? 'passed' : `**refused**: ${failed.join('; ')}`;
+    },
+    publish: () => {
+      const p = f.publish!.result;
+      const where = `to ${p.store}`;
+      const before = p.previous
+        ? ` (promoted before: ${p.previous.version}, FID ${num(p.previous.fid)}; this one ${num(p.fid)})`
+        : '';
+      return p.promoted
+        ? `**${p.version}** published ${where} and promoted${before}`
+        : `**${p.version}** published ${where}, **not promoted**: ${p.notPromotedBecause}${before}`;
+    },
+  };
+  return STAGES.map((stage) => {
+    const r = f.records[stage];
+    if (!r) return `| ${stage} | not run | | |`;
+    const what = r.status === 'failed' ? `failed: ${r.error}` : did[stage]();
+    return `| ${stage} | ${r.status} | ${duration(r.seconds)} | ${cell(what)} |`;
+  });
 }
 
-/** Which backend ran and why the ones before it were skipped, as the training log says. */
-function backendLines(f: SummaryFacts): string[] {
-  if (!f.backendLog.length) return [];
-  // A code span each: log text is not Markdown (backticks become quotes so the span holds).
-  return ['', 'Backend choice (training log):', ...f.backendLog.map((l) => `- \`${l.replace(/`/g, "'")}\``)];
+/** Which backend ran, and why each route before it was skipped. */
+function routeLines(f: SummaryFacts): string[] {
+  const routes = f.train?.result.routes ?? [];
+  if (!routes.length) return [];
+  return [
+    '',
+    'Backend routes, in the order `--backend auto` tries them:',
+    ...routes.map((r) => `- \`${r.route}\`: ${r.used ? '**used**' : `skipped: ${cell(r.why ?? '')}`}`),
+  ];
 }
 
-function gateLine(gate: Outcome): string {
-  if (gate === 'success') return 'Quality gate: **passed**.';
-  if (gate === 'failure') return "Quality gate: **failed** (the gate step's log names the rule).";
-  return 'Quality gate: not run (an earlier step failed or the run was cancelled).';
-}
-
-function sampleLines(f: SummaryFacts, published: boolean): string[] {
+function publishedLine(f: SummaryFacts): string {
+  const p = f.publish?.result;
   const api = trimSlash(f.apiUrl);
-  const v = f.manifest?.version;
-  if (published && api && v && f.manifest?.files.some((file) => file.path === 'samples.png')) {
-    const url = `${api}/v1/models/${v}/samples.png`;
-    return [`[![Sample grid of ${v}](${url})](${url})`];
+  if (!p) return `**Not published**${f.notes.length ? `: ${f.notes.join('; ')}` : '.'}`;
+  const link = api && p.target === 'r2' ? ` ([manifest](${api}/v1/models/${p.version}))` : '';
+  if (p.promoted)
+    return `Published **${p.version}** and promoted it${link}${api && p.target === 'r2' ? `: served at [${api}/v1/model](${api}/v1/model)` : ''}.`;
+  return `Published **${p.version}** without promoting it${link}: ${p.notPromotedBecause}. Clients still get the promoted model; the workflow's \`force\` input promotes it anyway.`;
+}
+
+function sampleLines(f: SummaryFacts): string[] {
+  const api = trimSlash(f.apiUrl);
+  const p = f.publish?.result;
+  if (api && p?.target === 'r2') {
+    const url = `${api}/v1/models/${p.version}/samples.png`;
+    return [`[![Sample grid of ${p.version}](${url})](${url})`];
   }
-  if (f.samplesArtifactUrl)
-    return [`Sample grid${f.lastGrid ? ` (${f.lastGrid})` : ''}: [download](${f.samplesArtifactUrl}).`];
   if (f.runArtifactUrl && f.lastGrid)
     return [`Sample grids: in the [run folder](${f.runArtifactUrl}), \`samples/\` (last: ${f.lastGrid}).`];
-  return [f.lastGrid ? 'Sample grids: in the run folder (not uploaded).' : 'No sample grid was written.'];
+  return [
+    f.lastGrid
+      ? `Sample grids: in the run folder's \`samples/\` (last: ${f.lastGrid}).`
+      : 'No sample grid was written.',
+  ];
 }
 
 /** The whole summary, Markdown that GitHub renders in the run's page. */
 export function renderSummary(f: SummaryFacts): string {
-  const why = notPublishedBecause(f);
-  const published = why.length === 0;
+  const t = f.train?.result;
+  const x = f.export?.result;
   const out: string[] = [
-    `## Training run: ${f.preset}, ${f.steps} steps, ${f.quantization}`,
+    `## Training run${t ? `: ${t.preset}, ${t.step.toLocaleString('en-US')} steps` : ''}${x ? `, ${x.quantization}` : ''}`,
     '',
-    trainingLine(f),
-    ...backendLines(f),
+    '| stage | status | time | what it did |',
+    '| --- | --- | --: | --- |',
+    ...stageRows(f),
+    ...routeLines(f),
+    '',
+    publishedLine(f),
+    ...f.notes.filter(() => f.publish !== null).map((n) => `\nNote: ${n}`),
+    '',
+    '### Metrics',
+    '',
+    f.report ? metricsTable(f.report) : 'No evaluation: the run stopped before it.',
+    '',
+    '### Losses',
+    '',
+    lossChart(f.losses) ?? 'No loss was logged.',
+    '',
+    '### Samples',
+    '',
+    ...sampleLines(f),
   ];
-  out.push('', gateLine(f.gate), '');
-  if (published) {
-    const v = f.manifest?.version ?? '(version unknown)';
-    const api = trimSlash(f.apiUrl);
-    out.push(
-      api
-        ? `Published **${v}** and promoted it: [manifest](${api}/v1/models/${v}), served at [${api}/v1/model](${api}/v1/model).`
-        : `Published **${v}** and promoted it (set the repository variable \`MODEL_API_URL\` to link it here).`,
-    );
-  } else {
-    out.push(`**Not published**: ${why.join('; ')}.`);
-  }
-  out.push('', '### Metrics', '');
-  out.push(
-    f.report ? metricsTable(f.report) : 'No evaluation: the run stopped before it (see the failed step).',
-  );
-  out.push('', '### Losses', '');
-  out.push(lossChart(f.losses) ?? 'No loss was logged.');
-  out.push('', '### Samples', '', ...sampleLines(f, published));
   if (f.runArtifactUrl)
-    out.push('', `Run folder (checkpoint, metrics, every sample grid): [artifact](${f.runArtifactUrl}).`);
+    out.push(
+      '',
+      `Run folder (checkpoint, metrics, every sample grid, the stage records): [artifact](${f.runArtifactUrl}).`,
+    );
   return `${out.join('\n')}\n`;
 }

@@ -1,16 +1,15 @@
-// The training workflow's job summary (release/summary.ts) for fixture runs: what GitHub renders
-// (a Markdown table, a Mermaid xychart block that parses, linked images, no data: URIs) and what it
-// says about publishing.
+// The training workflow's job summary (pipeline/summary.ts), written from the stages' records of
+// fixture runs: what GitHub renders (Markdown tables, a Mermaid xychart block that parses, linked
+// images, no data: URIs) and what it says about the backend, the gate and publishing.
 import { describe, expect, it } from 'vitest';
+import type { Finished, Stage, StageRecord, StageResult } from '../../pipeline/records.ts';
 import {
-  isBackendLine,
   type LossPoint,
   lossChart,
   metricsTable,
-  notPublishedBecause,
   renderSummary,
   type SummaryFacts,
-} from '../../release/summary.ts';
+} from '../../pipeline/summary.ts';
 import { mermaidBlocks, parseXyChart } from '../mermaid-xychart.ts';
 
 const losses = (n: number, every = 50): LossPoint[] =>
@@ -40,29 +39,73 @@ const reference = {
 };
 const VERSION = '20261130T145222Z-3727e264';
 
-const fixture = (over: Partial<SummaryFacts> = {}): SummaryFacts => ({
-  preset: 'fast-cond',
-  steps: '8000',
-  quantization: 'uint8',
-  losses: losses(160),
-  report: { metrics, reference },
-  manifest: {
-    version: VERSION,
-    files: [{ path: 'model.json' }, { path: 'ab.bin' }, { path: 'samples.png' }],
-    training: { steps: 8000, batchSize: 64, seconds: 754, backend: 'tensorflow', device: 'Tesla T4' },
-  },
-  lastGrid: 'step-008000.png',
-  gate: 'success',
-  publish: 'success',
-  publishRequested: true,
-  r2Configured: true,
-  apiUrl: 'https://gan.example.workers.dev/',
-  samplesArtifactUrl: 'https://github.com/o/r/actions/runs/1/artifacts/2',
-  runArtifactUrl: 'https://github.com/o/r/actions/runs/1/artifacts/3',
-  checkpoint: null,
-  backendLog: [],
-  ...over,
+const done = <S extends Stage>(stage: S, seconds: number, result: StageResult<S>): Finished<S> => ({
+  stage,
+  status: 'done',
+  startedAt: '2026-12-06T03:17:00Z',
+  seconds,
+  outputs: [],
+  result,
 });
+const TRAIN = done('train', 754, {
+  status: 'finished',
+  step: 8000,
+  target: 8000,
+  trainingSeconds: 750,
+  preset: 'fast-cond',
+  batchSize: 64,
+  backend: { name: 'tensorflow', device: 'GPU (CUDA, libtensorflow); 1 thread', gpu: true },
+  routes: [{ route: 'tfjs-node-gpu', used: true }],
+});
+const EVALUATE = done('evaluate', 95, {
+  samples: 10_000,
+  fid: metrics.fid,
+  fidFloor: metrics.fidFloor,
+  classAccuracy: metrics.classAccuracy,
+  precision: metrics.precision,
+  recall: metrics.recall,
+});
+const EXPORT = done('export', 3, { version: VERSION, quantization: 'uint8', bytes: 323_165 });
+const GATE = done('gate', 0.1, {
+  version: VERSION,
+  passed: true,
+  skipped: false,
+  lines: ['ok   class accuracy 0.9963 (need ≥ 0.98)'],
+});
+const PUBLISH = done('publish', 4, {
+  version: VERSION,
+  target: 'r2',
+  store: 'R2 bucket mnist-gan-models',
+  promoted: true,
+  notPromotedBecause: null,
+  previous: { version: '20261129T000000Z-00000001', fid: 4.61 },
+  fid: metrics.fid,
+});
+
+/** A run whose stages finished as given (absent: never ran). */
+function fixture(
+  stages: Partial<{ [S in Stage]: Finished<S> | null }> = {},
+  over: Partial<SummaryFacts> = {},
+): SummaryFacts {
+  const all = { train: TRAIN, evaluate: EVALUATE, export: EXPORT, gate: GATE, publish: PUBLISH, ...stages };
+  const records: Partial<Record<Stage, StageRecord>> = {};
+  for (const [stage, r] of Object.entries(all)) if (r) records[stage as Stage] = r;
+  return {
+    records,
+    train: all.train,
+    evaluate: all.evaluate,
+    export: all.export,
+    gate: all.gate,
+    publish: all.publish,
+    report: all.evaluate ? { metrics, reference } : null,
+    losses: losses(160),
+    lastGrid: 'step-008000.png',
+    apiUrl: 'https://gan.example.workers.dev/',
+    runArtifactUrl: 'https://github.com/o/r/actions/runs/1/artifacts/3',
+    notes: [],
+    ...over,
+  };
+}
 
 describe('the loss chart', () => {
   it('is one xychart-beta block that parses: both losses, the logged steps on x, every value in y', () => {
@@ -138,116 +181,107 @@ describe('the metrics table', () => {
   });
 });
 
-describe('publishing, and why not', () => {
-  it('published: the version, linked through the worker; the grid is the published samples.png', () => {
+describe('the stages, from their records', () => {
+  it('one row per stage: what it did and how long it took; published and promoted, linked through the worker', () => {
     const md = renderSummary(fixture());
-    expect(notPublishedBecause(fixture())).toEqual([]);
+    expect(md).toContain('## Training run: fast-cond, 8,000 steps, uint8');
     expect(md).toContain(
-      `Published **${VERSION}** and promoted it: [manifest](https://gan.example.workers.dev/v1/models/${VERSION})`,
+      '| train | done | 12 min 34 s | 8,000 of 8,000 steps (finished) at batch 64 on `tensorflow`: GPU (CUDA, libtensorflow); 1 thread |',
+    );
+    expect(md).toContain('| evaluate | done | 1 min 35 s | FID 4.396 (floor 1.010), class accuracy 0.996');
+    expect(md).toContain(`| export | done | 3.0 s | **${VERSION}**, uint8, 323,165 bytes |`);
+    expect(md).toContain('| gate | done | 0.1 s | passed |');
+    expect(md).toContain(
+      `Published **${VERSION}** and promoted it ([manifest](https://gan.example.workers.dev/v1/models/${VERSION})): served at`,
     );
     const png = `https://gan.example.workers.dev/v1/models/${VERSION}/samples.png`;
     expect(md).toContain(`[![Sample grid of ${VERSION}](${png})](${png})`);
-    expect(md).toContain('Trained 8,000 steps at batch 64 in 12 min 34 s on `tensorflow` (Tesla T4).');
   });
 
-  it('a manifest without samples.png, or no worker URL: the uploaded grid instead', () => {
-    const noPng = fixture({
-      manifest: { ...fixture().manifest!, files: [{ path: 'model.json' }, { path: 'ab.bin' }] },
+  it('which backend ran and why each route before it was skipped, from the train record', () => {
+    const train = done('train', 754, {
+      ...TRAIN.result,
+      backend: {
+        name: 'webgpu',
+        device: 'WebGPU (Dawn): nvidia turing, Tesla T4; hardware adapter',
+        gpu: true,
+      },
+      routes: [
+        {
+          route: 'tfjs-node-gpu',
+          used: false,
+          why: 'TensorFlow found no GPU device (CUDA 11.x and cuDNN 8 missing?)',
+        },
+        { route: 'webgpu', used: true },
+      ],
     });
-    for (const f of [noPng, fixture({ apiUrl: '' })]) {
-      expect(renderSummary(f)).toContain(
-        'Sample grid (step-008000.png): [download](https://github.com/o/r/actions/runs/1/artifacts/2).',
-      );
-    }
-    expect(renderSummary(fixture({ apiUrl: '' }))).toContain('set the repository variable `MODEL_API_URL`');
+    const md = renderSummary(fixture({ train }));
+    expect(md).toContain(
+      'Backend routes, in the order `--backend auto` tries them:\n- `tfjs-node-gpu`: skipped: TensorFlow found no GPU device (CUDA 11.x and cuDNN 8 missing?)\n- `webgpu`: **used**\n',
+    );
   });
 
-  it('every reason it was not published, said once', () => {
-    const skipped = { publish: 'skipped' as const };
-    expect(notPublishedBecause(fixture({ ...skipped, r2Configured: false }))).toEqual([
-      'the repository secrets `R2_ACCOUNT_ID`, `R2_ACCESS_KEY_ID`, `R2_SECRET_ACCESS_KEY`, `R2_BUCKET` are not all set',
-    ]);
-    expect(notPublishedBecause(fixture({ ...skipped, publishRequested: false }))).toEqual([
-      'the run was started with `publish` off',
-    ]);
-    expect(notPublishedBecause(fixture({ ...skipped, gate: 'failure', r2Configured: false }))).toHaveLength(
-      2,
+  it('a model worse than the promoted one: published, not promoted, both FIDs', () => {
+    const publish = done('publish', 4, {
+      ...PUBLISH.result,
+      promoted: false,
+      notPromotedBecause:
+        'worse than the promoted 20261129T000000Z-00000001 (FID 4.396 vs baseline 3.100 (need ≤ 3.255))',
+      previous: { version: '20261129T000000Z-00000001', fid: 3.1 },
+    });
+    const md = renderSummary(fixture({ publish }));
+    expect(md).toContain(
+      `| publish | done | 4.0 s | **${VERSION}** published to R2 bucket mnist-gan-models, **not promoted**: worse than the promoted`,
     );
-    expect(notPublishedBecause(fixture({ publish: '', gate: '' }))).toEqual([
-      'an earlier step failed, so the quality gate did not run',
-    ]);
-    expect(notPublishedBecause(fixture({ publish: 'failure' }))[0]).toMatch(/^the publish step failed/);
-    const md = renderSummary(fixture({ ...skipped, r2Configured: false }));
-    expect(md).toContain('**Not published**: the repository secrets');
-    expect(md).not.toContain('Published **');
+    expect(md).toContain('(promoted before: 20261129T000000Z-00000001, FID 3.100; this one 4.396)');
+    expect(md).toContain(`Published **${VERSION}** without promoting it`);
+    expect(md).toContain("the workflow's `force` input promotes it anyway");
   });
 
-  it('a run that died early: no table, no chart, says so', () => {
-    const md = renderSummary(
-      fixture({
-        losses: [],
-        report: null,
-        manifest: null,
-        lastGrid: null,
-        gate: '',
-        publish: '',
-        runArtifactUrl: '',
-        samplesArtifactUrl: '',
-      }),
+  it('a refused gate, and a run with no publishing: says why, once', () => {
+    const gate: Finished<'gate'> = {
+      ...GATE,
+      status: 'refused',
+      result: {
+        ...GATE.result,
+        passed: false,
+        lines: ['FAIL FID 12.000 (need ≤ 10)', 'ok   class accuracy 0.99'],
+      },
+    };
+    const md = renderSummary(fixture({ gate, publish: null }, { notes: ['the gate refused the model'] }));
+    expect(md).toContain('| gate | refused | 0.1 s | **refused**: FID 12.000 (need ≤ 10) |');
+    expect(md).toContain('| publish | not run | | |');
+    expect(md).toContain('**Not published**: the gate refused the model');
+    expect(md.match(/the gate refused the model/g)).toHaveLength(1);
+  });
+
+  it('a run that died early: the failed stage says why; no table, no chart', () => {
+    const failed: StageRecord = {
+      stage: 'train',
+      status: 'failed',
+      startedAt: '2026-12-06T03:17:00Z',
+      seconds: 12,
+      outputs: [],
+      error: '--require-gpu: training would run on tensorflow (CPU via libtensorflow: x), not on a GPU',
+    };
+    const f = fixture(
+      { train: null, evaluate: null, export: null, gate: null, publish: null },
+      { losses: [], lastGrid: null, runArtifactUrl: '' },
     );
-    expect(md).toContain('Training logged no step.');
-    expect(md).toContain('No evaluation: the run stopped before it');
+    const md = renderSummary({ ...f, records: { train: failed } });
+    expect(md).toContain('## Training run\n');
+    expect(md).toContain(
+      '| train | failed | 12.0 s | failed: --require-gpu: training would run on tensorflow',
+    );
+    expect(md).toContain('| evaluate | not run | | |');
+    expect(md).toContain('No evaluation: the run stopped before it.');
     expect(md).toContain('No loss was logged.');
     expect(md).toContain('No sample grid was written.');
     expect(mermaidBlocks(md)).toEqual([]);
   });
 
-  it('names the backend and device that ran, and why the GPU routes before it were skipped', () => {
-    const log = [
-      "backend: @tensorflow/tfjs-node-gpu not available (Cannot find package '@tensorflow/tfjs-node-gpu')",
-      'backend: WebGPU adapter: WebGPU (Dawn): nvidia turing, Tesla T4; hardware adapter',
-      'preset fast-cond: G 282,945 params',
-      'step 50/8000 | D 1.2',
-    ];
-    const backendLog = log.filter(isBackendLine);
-    expect(backendLog).toEqual(log.slice(0, 2));
-    const device = 'WebGPU (Dawn): nvidia turing, Tesla T4; hardware adapter; 1 thread';
-    const md = renderSummary(
-      fixture({
-        backendLog,
-        manifest: {
-          ...fixture().manifest!,
-          training: { ...fixture().manifest!.training!, backend: 'webgpu', device },
-        },
-      }),
-    );
-    expect(md).toContain(`Trained 8,000 steps at batch 64 in 12 min 34 s on \`webgpu\` (${device}).`);
-    expect(md).toContain(
-      "Backend choice (training log):\n- `backend: @tensorflow/tfjs-node-gpu not available (Cannot find package '@tensorflow/tfjs-node-gpu')`\n" +
-        '- `backend: WebGPU adapter: WebGPU (Dawn): nvidia turing, Tesla T4; hardware adapter`\n',
-    );
-    // Without an export, the checkpoint says where training ran; without either, the refusal does.
-    const died = fixture({
-      manifest: null,
-      report: null,
-      checkpoint: { step: 3500, backend: 'tensorflow', device: 'GPU (CUDA, libtensorflow); 1 thread' },
-    });
-    expect(renderSummary(died)).toContain(
-      'Training checkpointed step 3,500 on `tensorflow` (GPU (CUDA, libtensorflow); 1 thread).',
-    );
-    const refused = [
-      '!!! WARNING: @tensorflow/tfjs-node-gpu loaded but TensorFlow found NO GPU device: it is running on the CPU.',
-      'backend: WebGPU not available (no Vulkan driver (ICD) installed)',
-      'error: --require-gpu: training would run on tensorflow (CPU via libtensorflow: x), not on a GPU',
-    ];
-    const md2 = renderSummary(fixture({ manifest: null, report: null, losses: [], backendLog: refused }));
-    expect(refused.every(isBackendLine)).toBe(true);
-    expect(md2).toContain('Training logged no step.\n\nBackend choice (training log):\n- `!!! WARNING');
-    expect(md2).toContain('- `error: --require-gpu: training would run on tensorflow');
-  });
-
   it('nothing GitHub would drop: no data: URIs, no inline HTML images', () => {
-    for (const f of [fixture(), fixture({ publish: 'skipped', r2Configured: false })]) {
+    for (const f of [fixture(), fixture({ publish: null }, { notes: ['R2 secrets not set'] })]) {
       const md = renderSummary(f);
       expect(md).not.toMatch(/data:/);
       expect(md).not.toMatch(/<img/i);
