@@ -15,5 +15,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // GitHub's workflow parser imports its schema as JSON without an import attribute, which Node's
+    // loader refuses; transformed by Vite it loads.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });

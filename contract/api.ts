@@ -15,6 +15,8 @@ export const apiErrorSchema = z
  */
 export const retrainRequestSchema = z
   .object({
+    /** full: train, gate, publish; smoke: prove the GPU runner in minutes, publish nothing. */
+    mode: z.enum(['full', 'smoke']).default('full'),
     preset: z.enum(PRESET_NAMES).default('fast-cond'),
     /** Training steps; the workflow's default budget when absent. */
     steps: z.number().int().min(1).max(1_000_000).optional(),
@@ -64,6 +66,7 @@ export type RetrainConflict = z.infer<typeof retrainConflictSchema>;
 /** The workflow_dispatch inputs of a retrain request: strings, absent fields left out. */
 export function workflowInputs(r: RetrainRequest): Record<string, string> {
   const inputs: Record<string, string> = {
+    mode: r.mode,
     preset: r.preset,
     quantization: r.quantization,
     publish: String(r.publish),

@@ -126,6 +126,7 @@ describe('POST /v1/retrain', () => {
       return_run_details: boolean;
     };
     const expected = workflowInputs({
+      mode: 'full',
       preset: 'fast-cond',
       steps: 5000,
       quantization: 'float16',
