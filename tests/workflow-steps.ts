@@ -104,6 +104,8 @@ export interface StepRun {
   stderr: string;
   /** What the step appended to $GITHUB_STEP_SUMMARY. */
   summary: string;
+  /** What the step wrote to $GITHUB_OUTPUT (`key=value` lines). */
+  outputs: Record<string, string>;
   /** The env the step ran with (the workflow's, job's and step's). */
   env: Record<string, string>;
 }
@@ -147,6 +149,7 @@ export function runStep(
   const script = interpolate(step.run, { ...opts.contexts, env });
   const files = mkdtempSync(join(tmpdir(), 'gh-step-'));
   const summaryFile = join(files, 'summary.md');
+  const outputFile = join(files, 'output');
   writeFileSync(summaryFile, '');
   const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
     cwd: opts.cwd ?? process.cwd(),
@@ -159,16 +162,25 @@ export function runStep(
       CI: 'true',
       GITHUB_ACTIONS: 'true',
       GITHUB_STEP_SUMMARY: summaryFile,
-      GITHUB_OUTPUT: join(files, 'output'),
+      GITHUB_OUTPUT: outputFile,
       GITHUB_ENV: join(files, 'env'),
       RUNNER_TEMP: files,
     },
   });
+  const outputs = existsSync(outputFile)
+    ? Object.fromEntries(
+        readFileSync(outputFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('='))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      )
+    : {};
   return {
     status: r.status ?? 1,
     stdout: r.stdout,
     stderr: r.stderr,
     summary: existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '',
+    outputs,
     env,
   };
 }

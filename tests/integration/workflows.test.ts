@@ -271,3 +271,43 @@ describe('train.yml mode smoke, run here', () => {
     },
   );
 });
+
+describe('deploy.yml', () => {
+  const deploy = loadWorkflow(join(WORKFLOWS, 'deploy.yml'));
+  const run = (conclusion: string, event: string) => ({
+    github: { event_name: 'workflow_run', event: { workflow_run: { conclusion, event, head_sha: 'abc' } } },
+  });
+
+  it('deploys a push to main only after its tests passed; pull requests and failures never', () => {
+    expect(deploy.on.workflow_run).toMatchObject({
+      workflows: ['ci'],
+      types: ['completed'],
+      branches: ['main'],
+    });
+    expect(condition(deploy.jobs.configured.if, run('success', 'push'))).toBe(true);
+    expect(condition(deploy.jobs.configured.if, run('failure', 'push'))).toBe(false);
+    expect(condition(deploy.jobs.configured.if, run('success', 'pull_request'))).toBe(false);
+    expect(condition(deploy.jobs.configured.if, { github: { event_name: 'workflow_dispatch' } })).toBe(true);
+  });
+
+  it('without the Cloudflare secrets (a fork) it is skipped with a notice; with them it deploys', () => {
+    const base = { ...run('success', 'push'), vars: { MODEL_API_URL: 'https://gan.example.workers.dev' } };
+    const fork = runStep(deploy, 'configured', 'check', { contexts: { ...base, secrets: {} } });
+    expect(fork.status).toBe(0);
+    expect(fork.outputs.ready).toBe('false');
+    expect(fork.stdout).toContain('::notice title=Deploy skipped::set the secrets CLOUDFLARE_API_TOKEN');
+    const secrets = { CLOUDFLARE_API_TOKEN: 't', CLOUDFLARE_ACCOUNT_ID: 'a' };
+    const ours = runStep(deploy, 'configured', 'check', { contexts: { ...base, secrets } });
+    expect(ours.outputs.ready).toBe('true');
+    expect(condition(deploy.jobs.deploy.if, { needs: { configured: { outputs: ours.outputs } } })).toBe(true);
+    expect(condition(deploy.jobs.deploy.if, { needs: { configured: { outputs: fork.outputs } } })).toBe(
+      false,
+    );
+    // The deployed commit is the tested one; then the smoke test checks the deployment.
+    const steps = deploy.jobs.deploy.steps;
+    expect(steps.findIndex((s) => s.run === 'npx wrangler deploy')).toBeLessThan(
+      steps.findIndex((s) => s.id === 'smoke'),
+    );
+    expect(findStep(deploy, 'deploy', 'smoke').run).toMatch(/^npm run smoke -- "\$DEPLOY_URL"/);
+  });
+});
