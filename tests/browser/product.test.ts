@@ -246,7 +246,11 @@ describe('the page as a product', () => {
       const second = (await items.nth(1).textContent()) ?? '';
       expect(second).toContain(OLDER);
       expect(second).toContain('4,000 steps on');
-      expect(second).toContain('FID 9.87');
+      // Not promoted: its FID beside the promoted one's.
+      expect(second).toContain('not promoted');
+      expect(second).toContain(
+        `FID 9.87 (floor ${shipped.metrics.fidFloor.toFixed(2)}; promoted: ${shipped.metrics.fid.toFixed(2)})`,
+      );
       expect(second).toContain('class accuracy 0.951');
       // Each sample grid really loaded (a broken image has no natural width).
       await page.waitForFunction(() =>

@@ -7,7 +7,12 @@ import type { EngineApi } from './engine/api.ts';
 
 const num = (v: number | null, d: number) => (v === null ? '—' : v.toFixed(d));
 
-function item(v: VersionSummary, running: string | null): HTMLLIElement {
+/** A version's facts; one that is not promoted is set beside the promoted one (a retrain worse than it stays unpromoted). */
+function item(
+  v: VersionSummary,
+  running: string | null,
+  promoted: VersionSummary | undefined,
+): HTMLLIElement {
   const li = document.createElement('li');
   li.className = 'version';
   if (v.version === running) li.setAttribute('aria-current', 'true');
@@ -15,12 +20,15 @@ function item(v: VersionSummary, running: string | null): HTMLLIElement {
   head.className = 'version-head';
   const name = document.createElement('strong');
   name.textContent = new Date(v.createdAt).toLocaleDateString(undefined, { dateStyle: 'medium' });
-  const tags = [v.promoted ? 'promoted' : '', v.version === running ? 'running here' : ''].filter(Boolean);
+  const tags = [v.promoted ? 'promoted' : 'not promoted', v.version === running ? 'running here' : ''].filter(
+    Boolean,
+  );
   head.append(name, ` · ${v.version}${tags.length ? ` · ${tags.join(', ')}` : ''}`);
   const facts = document.createElement('p');
   facts.textContent =
     `${v.steps.toLocaleString()} steps on ${v.backend} · FID ${num(v.metrics.fid, 2)}` +
-    ` (floor ${num(v.metrics.fidFloor, 2)}) · class accuracy ${num(v.metrics.classAccuracy, 3)}`;
+    ` (floor ${num(v.metrics.fidFloor, 2)}${promoted && !v.promoted ? `; promoted: ${num(promoted.metrics.fid, 2)}` : ''})` +
+    ` · class accuracy ${num(v.metrics.classAccuracy, 3)}`;
   li.append(head, facts);
   if (v.samplesPath) {
     const img = document.createElement('img');
@@ -76,7 +84,8 @@ export async function showHistory(engine: Comlink.Remote<EngineApi>, running: st
     );
     const list = document.createElement('ol');
     list.className = 'versions';
-    list.append(...versions.map((v) => item(v, running)));
+    const promoted = versions.find((v) => v.promoted);
+    list.append(...versions.map((v) => item(v, running, promoted)));
     body.replaceChildren(charts, list);
     panel.dataset.versions = String(versions.length);
   } catch (e) {
