@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { manifestSchema } from '../contract/index.ts';
 import { command, nonNegative, parse, probability, run, UsageError } from '../lib/command.ts';
-import { verifyExport } from '../model/export/export.ts';
+import { verifyExport } from '../model/artifact.ts';
 import { gate } from '../model/gate.ts';
 
 const program = command(

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contentTypeOf, type Manifest, manifestSchema, r2Keys } from '../contract/index.ts';
 import { sha256 } from '../lib/hash.ts';
-import { verifyExport } from '../model/export/export.ts';
+import { verifyExport } from '../model/artifact.ts';
 import { gate } from '../model/gate.ts';
 import type { ObjectStore } from './store.ts';
 

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import {
@@ -9,13 +9,11 @@ import {
   type Metrics,
   MODEL_OUTPUT,
   type ModelFile,
-  manifestSchema,
   manifestV3Schema,
   modelEntry,
   modelInputs,
   SAMPLES_FILE,
 } from '../../contract/index.ts';
-import { errorMessage } from '../../lib/errors.ts';
 import { replaceDir } from '../../lib/fs-atomic.ts';
 import { sha256 } from '../../lib/hash.ts';
 import type { Preset } from '../../train/models/presets.ts';
@@ -205,31 +203,3 @@ function writeExport(
 
 /** manifest.json as the exporter writes it. */
 export const manifestText = (m: Manifest): string => `${JSON.stringify(m, null, 2)}\n`;
-
-/** Checks an exported folder against its manifest: schema, then every file's size and sha256. */
-export function verifyExport(
-  dir: string,
-): { ok: true; manifest: Manifest } | { ok: false; problems: string[] } {
-  let manifest: Manifest;
-  try {
-    manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
-  } catch (e) {
-    return {
-      ok: false,
-      problems: [`manifest.json: ${errorMessage(e).split('\n')[0]}`],
-    };
-  }
-  const problems: string[] = [];
-  for (const f of manifest.files) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(join(dir, f.path));
-    } catch {
-      problems.push(`${f.path}: missing`);
-      continue;
-    }
-    if (bytes.length !== f.bytes) problems.push(`${f.path}: ${bytes.length} bytes, manifest says ${f.bytes}`);
-    else if (sha256(bytes) !== f.sha256) problems.push(`${f.path}: sha256 does not match the manifest`);
-  }
-  return problems.length ? { ok: false, problems } : { ok: true, manifest };
-}

@@ -5,8 +5,9 @@ import { LOSSES_FILE, type Manifest, type ManifestV3, type Metrics } from '../..
 import { writeFileAtomic } from '../../lib/fs-atomic.ts';
 import { readCheckpoint } from '../../train/checkpoint.ts';
 import { trainConfigSchema } from '../../train/config.ts';
+import { verifyExport } from '../artifact.ts';
 import { evaluateGenerator, formatReport, loadGeneratorFromCheckpoint } from '../evaluate/evaluate.ts';
-import { exportGenerator, verifyExport } from './export.ts';
+import { exportGenerator } from './export.ts';
 import type { Quantization } from './quantize.ts';
 import { trainingNotes } from './upgrade.ts';
 

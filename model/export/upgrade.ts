@@ -14,8 +14,9 @@ import {
 import { replaceDir } from '../../lib/fs-atomic.ts';
 import { getPreset } from '../../train/models/presets.ts';
 import { sampleGridPng } from '../../train/samples.ts';
+import { verifyExport } from '../artifact.ts';
 import { loadLayersModelFromDir } from '../model-io.ts';
-import { describeModel, manifestText, SAMPLES_SEED, verifyExport } from './export.ts';
+import { describeModel, manifestText, SAMPLES_SEED } from './export.ts';
 
 /** What training.json (written by hand beside a shipped model) may say, in a sentence each. */
 export function trainingNotes(dir: string): string[] {

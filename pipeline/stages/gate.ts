@@ -1,7 +1,7 @@
 // Stage 4: the quality gate. The export is checked file by file against its manifest, then its
 // metrics against the rules; a model that fails stops the pipeline before anything is published.
 
-import { verifyExport } from '../../model/export/export.ts';
+import { verifyExport } from '../../model/artifact.ts';
 import { defaultExportDir } from '../../model/export/finish.ts';
 import { type GateRules, gate, rulesFor } from '../../model/gate.ts';
 import { needs } from '../records.ts';

@@ -18,7 +18,8 @@ import {
   manifestSchema,
   runtimeFiles,
 } from '../../contract/index.ts';
-import { exportGenerator, verifyExport } from '../../model/export/export.ts';
+import { verifyExport } from '../../model/artifact.ts';
+import { exportGenerator } from '../../model/export/export.ts';
 import { inferenceModel } from '../../model/export/inference.ts';
 import { selectBackend } from '../../train/backend.ts';
 import { Batches, disposeBatch } from '../../train/batches.ts';

@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { uniform } from '../../contract/index.ts';
 import { sha256 } from '../../lib/hash.ts';
-import { verifyExport } from '../../model/export/export.ts';
+import { verifyExport } from '../../model/artifact.ts';
 import { readCheckpoint } from '../../train/checkpoint.ts';
 import { runCli } from './cli-usage.ts';
 

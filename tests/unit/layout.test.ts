@@ -42,6 +42,27 @@ describe('the layout', () => {
     ).toEqual(['../contract/index.ts', './x.ts']);
   });
 
+  // Inside a stage, sibling subfolders form a hierarchy too: two that import each other are one job
+  // split badly (model/evaluate once imported the export's verification while the exporter imported
+  // evaluate). A folder and its own subfolder may (the root composes, the subfolder uses root helpers).
+  it.each(PARTS)('%s: no two sibling subfolders import each other', (part) => {
+    const edges = new Set<string>();
+    const folderOf = (file: string) => dirname(relative(process.cwd(), file));
+    for (const file of sources(part)) {
+      for (const spec of relativeImports(readFileSync(file, 'utf8'))) {
+        const from = folderOf(file);
+        const to = folderOf(resolve(dirname(file), spec));
+        if (from !== to && partOf(resolve(dirname(file), spec)) === part) edges.add(`${from} -> ${to}`);
+      }
+    }
+    const both = [...edges].filter((e) => {
+      const [from, to] = e.split(' -> ');
+      const nested = `${to}/`.startsWith(`${from}/`) || `${from}/`.startsWith(`${to}/`);
+      return !nested && from < to && edges.has(`${to} -> ${from}`);
+    });
+    expect(both).toEqual([]);
+  });
+
   it.each(PARTS)('%s imports only what it may', (part) => {
     const wrong: string[] = [];
     for (const file of sources(part)) {
