@@ -21,7 +21,7 @@ import { appendMetrics, truncateMetrics } from './metrics.ts';
 import { getPreset } from './models/presets.ts';
 import { Replicas } from './parallel/replicas.ts';
 import { createProgress } from './progress.ts';
-import { Rng, rngStateSchema } from './rng.ts';
+import { Rng, type RngState, rngStateSchema } from './rng.ts';
 import { sampleGridPng } from './samples.ts';
 
 export class TrainingError extends Error {
@@ -75,6 +75,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   if (!ckpt && config.resume) throw new TrainingError(`--resume: no checkpoint in ${out}`, 2);
   let run = config;
   let savedThreads = config.threads;
+  let resume: Resume | null = null;
   if (ckpt) {
     const saved = trainConfigSchema.safeParse(ckpt.state.config);
     const rngState = rngStateSchema.safeParse(ckpt.state.rng);
@@ -85,6 +86,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     if (!merged.ok) throw new TrainingError(merged.why, 2);
     run = merged.value;
     savedThreads = saved.data.threads;
+    resume = { ckpt, rng: rngState.data };
   }
 
   let backend = await selectBackend(run.backend, run.requireGpu, log);
@@ -121,20 +123,27 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   if (!lock.ok) throw new TrainingError(lock.why, 2);
   const unlock = lock.value;
   try {
-    return await trainLocked(run, ckpt, backend, opts, log);
+    return await trainLocked(run, resume, backend, opts, log);
   } finally {
     unlock();
   }
 }
 
+/** A checkpoint to continue, with its RNG state as validated. */
+interface Resume {
+  ckpt: LoadedCheckpoint;
+  rng: RngState;
+}
+
 async function trainLocked(
   run: TrainConfig,
-  ckpt: LoadedCheckpoint | null,
+  resume: Resume | null,
   backend: SelectedBackend,
   opts: TrainOptions,
   log: (line: string) => void,
 ): Promise<RunResult> {
   const out = run.out;
+  const ckpt = resume?.ckpt ?? null;
   if (!ckpt) clearUncheckpointedRun(out, log);
   mkdirSync(join(out, 'samples'), { recursive: true });
 
@@ -167,7 +176,8 @@ async function trainLocked(
   const state = { ...trainingState(gan), ema: ema?.model };
   let step = 0;
   let secondsBefore = 0;
-  if (ckpt) {
+  if (resume) {
+    const { ckpt } = resume;
     await restoreCheckpoint(ckpt, state);
     if (ema && !ckpt.tensors.ema) {
       ema.copyFrom();
@@ -175,7 +185,7 @@ async function trainLocked(
     }
     step = ckpt.state.step;
     secondsBefore = ckpt.state.seconds;
-    rng = new Rng(ckpt.state.rng as ReturnType<Rng['state']>);
+    rng = new Rng(resume.rng);
     truncateMetrics(out, step);
     log(`resumed from ${ckpt.dir} at step ${step}`);
   } else {

@@ -40,7 +40,7 @@ export interface ExportOptions {
   unfolded?: boolean;
 }
 
-/** The seed of the sample grid (samples.png): the evaluation's seed. */
+/** The latents' seed of every evaluation and of the sample grid (samples.png): the same digits each time. */
 export const SAMPLES_SEED = 1;
 
 /** A file of the export and its manifest entry. */

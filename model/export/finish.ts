@@ -7,7 +7,7 @@ import { readCheckpoint } from '../../train/checkpoint.ts';
 import { trainConfigSchema } from '../../train/config.ts';
 import { verifyExport } from '../artifact.ts';
 import { evaluateGenerator, formatReport, loadGeneratorFromCheckpoint } from '../evaluate/evaluate.ts';
-import { exportGenerator } from './export.ts';
+import { exportGenerator, SAMPLES_SEED } from './export.ts';
 import type { Quantization } from './quantize.ts';
 import { trainingNotes } from './upgrade.ts';
 
@@ -77,7 +77,7 @@ export async function exportRun(
   if (!metrics) {
     const report = await evaluateGenerator(generator, preset, {
       samples: opts.samples,
-      seed: 1,
+      seed: SAMPLES_SEED,
       model: runDir,
       log: opts.log,
     });

@@ -7,14 +7,12 @@ import {
   formatReport,
   loadGeneratorFromCheckpoint,
 } from '../../model/evaluate/evaluate.ts';
+import { SAMPLES_SEED } from '../../model/export/export.ts';
 import { readCheckpoint } from '../../train/checkpoint.ts';
 import { MissingInputError } from '../records.ts';
 import type { StageContext, StageOutcome } from './context.ts';
 
 export const REPORT_FILE = 'report.json';
-
-/** The latents' seed: every evaluation of every run draws the same digits. */
-const EVAL_SEED = 1;
 
 export async function evaluateStage(
   opts: { samples: number; ema: boolean },
@@ -28,7 +26,7 @@ export async function evaluateStage(
   try {
     const report = await evaluateGenerator(generator, preset, {
       samples: opts.samples,
-      seed: EVAL_SEED,
+      seed: SAMPLES_SEED,
       model: ctx.runDir,
       log: ctx.log,
     });
