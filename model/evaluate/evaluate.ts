@@ -9,7 +9,7 @@ import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
 import { getPreset, type Preset } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
 import { accuracy, classify, loadShippedClassifier } from '../classifier/classify.ts';
-import { verifyExport } from '../export/export.ts';
+import { verifyExport } from '../artifact.ts';
 import { loadLayersModelFromDir } from '../model-io.ts';
 import { frechetDistance, gaussianFit } from './frechet.ts';
 import { precisionRecall } from './precision-recall.ts';

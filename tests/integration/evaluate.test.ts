@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../model/evaluate/evaluate.ts';
-import { verifyExport } from '../../model/export/export.ts';
+import { verifyExport } from '../../model/artifact.ts';
 import { BACKENDS } from '../../train/backend.ts';
 import { runCli, usageTests } from './cli-usage.ts';
 
