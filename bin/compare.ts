@@ -1,6 +1,7 @@
 // npm run compare -- RUN_DIR [RUN_DIR …] [--markdown]
 // One row per run: its recipe, steps, training speed and its report.json's scores (the report that
-// `npm run train` or `npm run evaluate -- --json RUN/report.json` wrote), for choosing a recipe.
+// `npm run train` or `npm run evaluate -- --json RUN/report.json` wrote) in both feature spaces
+// (a recipe that wins in one and loses in the other is not a win), for choosing a recipe.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { command, parse, run } from '../lib/command.ts';
@@ -32,17 +33,24 @@ function row(dir: string, reportName: string): string[] {
   const sps = ckpt.state.step / ckpt.state.seconds;
   const worst = m.perClassAccuracy ? worstClass(m.perClassAccuracy) : null;
   const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? '—' : v.toFixed(d));
+  // The targets are ratios to the floor: show it.
+  const fid = (s: { fid: number; fidFloor: number } | undefined) =>
+    s ? `${f(s.fid, 2)} / ${f(s.fidFloor, 2)} (${f(s.fid / s.fidFloor, 2)}×)` : '—';
   return [
     dir,
     recipe(dir),
     String(ckpt.state.step),
     f(sps, 2),
-    `${f(m.fid, 2)} / ${f(m.fidFloor, 2)}`,
+    fid(m),
     f(m.inceptionScore, 2),
     f(m.classAccuracy),
     worst ? `${f(worst.accuracy)} (${worst.digit})` : '—',
     f(m.precision),
     f(m.recall),
+    // The second feature space (reports made before it have none).
+    fid(m.second),
+    f(m.second?.precision),
+    f(m.second?.recall),
   ];
 }
 
@@ -67,6 +75,9 @@ run(async () => {
     'worst class',
     'precision',
     'recall',
+    'FID / floor (2nd)',
+    'precision (2nd)',
+    'recall (2nd)',
   ];
   const rows = program.args.map((d) => row(d, opts.report));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

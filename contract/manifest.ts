@@ -43,6 +43,20 @@ export const metricsSchema = z
     recall: z.number().min(0).max(1),
     classKL: z.number().nonnegative(),
     samples: z.number().int().positive(),
+    /**
+     * FID, its floor, precision and recall in a second classifier's feature space (another
+     * architecture, so one space's blind spots do not flatter a model). Absent before it was measured.
+     */
+    second: z
+      .object({
+        classifier: z.string().min(1).max(64),
+        fid: z.number().nonnegative(),
+        fidFloor: z.number().nonnegative(),
+        precision: z.number().min(0).max(1),
+        recall: z.number().min(0).max(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

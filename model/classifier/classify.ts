@@ -1,12 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, model } from '@tensorflow/tfjs-layers';
 import type { MnistSplit } from '../../train/data/mnist.ts';
 import { loadLayersModelFromDir } from '../model-io.ts';
-import { FEATURE_LAYER } from './model.ts';
+import { type Arch, FEATURE_LAYER } from './model.ts';
 
-/** Where the shipped classifier lives (model.json, weights.bin, record.json). */
-export const SHIPPED_CLASSIFIER = join(import.meta.dirname, 'shipped');
+/** Where each shipped classifier lives (model.json, weights.bin, record.json). */
+export const SHIPPED_CLASSIFIERS: Record<Arch, string> = {
+  cnn: join(import.meta.dirname, 'shipped'),
+  mlp: join(import.meta.dirname, 'shipped-mlp'),
+};
+/** The project's feature space: every metric is computed in it. */
+export const SHIPPED_CLASSIFIER = SHIPPED_CLASSIFIERS.cnn;
 
 export interface Classified {
   /** Softmax class probabilities, n × 10. */
@@ -22,8 +28,16 @@ export function withFeatures(classifier: LayersModel): LayersModel {
   return model({ inputs: classifier.inputs, outputs: [features as never, classifier.outputs[0]] });
 }
 
-export async function loadShippedClassifier(dir = SHIPPED_CLASSIFIER): Promise<LayersModel> {
-  return loadLayersModelFromDir(dir);
+export async function loadShippedClassifier(arch: Arch = 'cnn'): Promise<LayersModel> {
+  return loadLayersModelFromDir(SHIPPED_CLASSIFIERS[arch]);
+}
+
+/** A shipped classifier's name in reports: its architecture and its weights' sha256 prefix. */
+export function shippedClassifierName(arch: Arch): string {
+  const record = JSON.parse(readFileSync(join(SHIPPED_CLASSIFIERS[arch], 'record.json'), 'utf8')) as {
+    weightsSha256: string;
+  };
+  return `${arch}@${record.weightsSha256.slice(0, 8)}`;
 }
 
 /** Runs images (n × 784, values in [-1, 1]) through the classifier in batches. */

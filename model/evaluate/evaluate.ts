@@ -8,8 +8,15 @@ import { trainConfigSchema } from '../../train/config.ts';
 import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
 import { getPreset, type Preset } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
-import { accuracy, classify, loadShippedClassifier } from '../classifier/classify.ts';
 import { verifyExport } from '../artifact.ts';
+import {
+  accuracy,
+  type Classified,
+  classify,
+  loadShippedClassifier,
+  shippedClassifierName,
+} from '../classifier/classify.ts';
+import type { Arch } from '../classifier/model.ts';
 import { loadLayersModelFromDir } from '../model-io.ts';
 import { frechetDistance, gaussianFit } from './frechet.ts';
 import { precisionRecall } from './precision-recall.ts';
@@ -26,8 +33,32 @@ export interface Report {
     classKL: number;
     precision: number;
     recall: number;
+    /** Real digits' precision and recall in the second space (absent in reports made before it). */
+    second?: { precision: number; recall: number };
   };
   seconds: number;
+}
+
+/** FID, its floor and precision/recall of generated and of real (training) digits in one feature space. */
+function featureSpaceScores({
+  fake,
+  test,
+  train,
+}: {
+  fake: Classified;
+  test: Classified;
+  train: Classified;
+}) {
+  const testFit = gaussianFit(test.features, test.dim);
+  const pr = precisionRecall(test.features, fake.features, test.dim);
+  const real = precisionRecall(test.features, train.features, test.dim);
+  return {
+    fid: frechetDistance(gaussianFit(fake.features, fake.dim), testFit),
+    fidFloor: frechetDistance(gaussianFit(train.features, train.dim), testFit),
+    precision: pr.precision,
+    recall: pr.recall,
+    real,
+  };
 }
 
 /**
@@ -103,7 +134,8 @@ export function generateDigits(
 
 /**
  * Every metric of DESIGN.md in the shipped classifier's feature space: n generated digits against
- * the 10,000 MNIST test digits, with the floor (n training digits against the test digits).
+ * the 10,000 MNIST test digits, with the floor (n training digits against the test digits); and
+ * FID, floor, precision and recall again in the second (MLP) classifier's space, on the same digits.
  */
 export async function evaluateGenerator(
   generator: LayersModel,
@@ -112,44 +144,58 @@ export async function evaluateGenerator(
 ): Promise<Report> {
   const log = opts.log ?? (() => {});
   const started = performance.now();
-  const classifier = await loadShippedClassifier();
   const test = loadMnist('test');
   const train = loadMnist('train');
+  const trainImages = train.images.subarray(0, Math.min(opts.samples, train.count) * PIXELS);
   const n = opts.samples;
   log(`generating ${n} digits`);
   const fake = generateDigits(generator, preset, n, opts.seed);
-  log('classifying generated, test and training digits');
-  const fakeOut = classify(classifier, fake.images);
-  const testOut = classify(classifier, test.images);
-  const trainOut = classify(classifier, train.images.subarray(0, Math.min(n, train.count) * PIXELS));
-  const dim = testOut.dim;
-  const testFit = gaussianFit(testOut.features, dim);
+  const classified = async (arch: Arch) => {
+    log(`classifying generated, test and training digits (${arch})`);
+    const classifier = await loadShippedClassifier(arch);
+    try {
+      return {
+        fake: classify(classifier, fake.images),
+        test: classify(classifier, test.images),
+        train: classify(classifier, trainImages),
+      };
+    } finally {
+      classifier.dispose();
+    }
+  };
+  const cnn = await classified('cnn');
+  const mlp = await classified('mlp');
   log('Fréchet distances, precision and recall');
-  const fid = frechetDistance(gaussianFit(fakeOut.features, dim), testFit);
-  const fidFloor = frechetDistance(gaussianFit(trainOut.features, dim), testFit);
-  const pr = precisionRecall(testOut.features, fakeOut.features, dim);
-  const prRef = precisionRecall(testOut.features, trainOut.features, dim);
-  classifier.dispose();
+  const first = featureSpaceScores(cnn);
+  const second = featureSpaceScores(mlp);
   return {
     model: opts.model,
     preset: preset.name,
     metrics: {
-      fid,
-      fidFloor,
-      inceptionScore: inceptionScore(fakeOut.probs),
-      classAccuracy: fake.requested ? classAccuracy(fakeOut.probs, fake.requested) : null,
-      perClassAccuracy: fake.requested ? perClassAccuracy(fakeOut.probs, fake.requested) : null,
-      classKL: classKL(fakeOut.probs),
-      precision: pr.precision,
-      recall: pr.recall,
+      fid: first.fid,
+      fidFloor: first.fidFloor,
+      inceptionScore: inceptionScore(cnn.fake.probs),
+      classAccuracy: fake.requested ? classAccuracy(cnn.fake.probs, fake.requested) : null,
+      perClassAccuracy: fake.requested ? perClassAccuracy(cnn.fake.probs, fake.requested) : null,
+      classKL: classKL(cnn.fake.probs),
+      precision: first.precision,
+      recall: first.recall,
       samples: n,
+      second: {
+        classifier: shippedClassifierName('mlp'),
+        fid: second.fid,
+        fidFloor: second.fidFloor,
+        precision: second.precision,
+        recall: second.recall,
+      },
     },
     reference: {
-      inceptionScore: inceptionScore(testOut.probs),
-      classAccuracy: accuracy(testOut.probs, test),
-      classKL: classKL(testOut.probs),
-      precision: prRef.precision,
-      recall: prRef.recall,
+      inceptionScore: inceptionScore(cnn.test.probs),
+      classAccuracy: accuracy(cnn.test.probs, test),
+      classKL: classKL(cnn.test.probs),
+      precision: first.real.precision,
+      recall: first.real.recall,
+      second: second.real,
     },
     seconds: (performance.now() - started) / 1000,
   };
@@ -164,18 +210,38 @@ function perClassRows(perClass: number[] | null | undefined): [string, string, s
   ];
 }
 
+/** The second feature space's rows, when the report has them. */
+function secondRows(
+  r: Report,
+  f: (v: number | null) => string,
+  floor: (fid: number, fidFloor: number) => string,
+): [string, string, string][] {
+  const s = r.metrics.second;
+  if (!s) return [];
+  const real = r.reference.second;
+  return [
+    [`second space (${s.classifier})`, '', ''],
+    ['  FID', f(s.fid), floor(s.fid, s.fidFloor)],
+    ['  precision (k=3)', f(s.precision), real ? f(real.precision) : '—'],
+    ['  recall (k=3)', f(s.recall), real ? f(real.recall) : '—'],
+  ];
+}
+
 /** The report as an aligned text table. */
 export function formatReport(r: Report): string {
   const m = r.metrics;
   const f = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d));
+  const floor = (fid: number, fidFloor: number) =>
+    `floor ${f(fidFloor)}${fidFloor > 0 ? ` (${(fid / fidFloor).toFixed(2)} ×)` : ''}`;
   const rows: [string, string, string][] = [
-    ['FID (lower is better)', f(m.fid), `floor ${f(m.fidFloor)}`],
+    ['FID (lower is better)', f(m.fid), floor(m.fid, m.fidFloor)],
     ['inception score (max 10)', f(m.inceptionScore), f(r.reference.inceptionScore)],
     ['class accuracy', f(m.classAccuracy), f(r.reference.classAccuracy)],
     ...perClassRows(m.perClassAccuracy),
     ['class KL vs uniform', f(m.classKL, 4), f(r.reference.classKL, 4)],
     ['precision (k=3)', f(m.precision), f(r.reference.precision)],
     ['recall (k=3)', f(m.recall), f(r.reference.recall)],
+    ...secondRows(r, f, floor),
   ];
   const head: [string, string, string] = ['metric', `${r.preset} (${m.samples} samples)`, 'real digits'];
   const w = [0, 1, 2].map((i) => Math.max(head[i].length, ...rows.map((row) => row[i].length)));

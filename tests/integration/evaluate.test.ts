@@ -3,8 +3,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../model/evaluate/evaluate.ts';
 import { verifyExport } from '../../model/artifact.ts';
+import type { Report } from '../../model/evaluate/evaluate.ts';
 import { BACKENDS } from '../../train/backend.ts';
 import { runCli, usageTests } from './cli-usage.ts';
 
@@ -14,7 +14,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const run = (script: string, args: string[]) => runCli(script, args, 300_000);
 
 describe('npm run evaluate', () => {
-  it('scores a checkpoint: every metric, the floor and the real digits’ own scores', () => {
+  it('scores a checkpoint: every metric, the floor and the real digits’ own scores, in both feature spaces', () => {
     const out = join(root, 'run');
     const t = run('bin/train.ts', [
       '--preset',
@@ -45,6 +45,17 @@ describe('npm run evaluate', () => {
     expect(report.reference.inceptionScore).toBeGreaterThan(9);
     for (const v of [m.precision, m.recall, m.classKL, m.inceptionScore])
       expect(Number.isFinite(v)).toBe(true);
+    // The second space (the MLP classifier) sees the same untrained generator as far from real digits,
+    // and real training digits as close to the test digits.
+    const second = m.second!;
+    expect(second.classifier).toMatch(/^mlp@[0-9a-f]{8}$/);
+    expect(second.fid).toBeGreaterThan(10 * second.fidFloor);
+    expect(second.fidFloor).toBeGreaterThan(0);
+    expect(second.precision).toBeLessThan(report.reference.second!.precision);
+    expect(report.reference.second!.recall).toBeGreaterThan(0.5);
+    expect(r.stdout).toContain(`second space (${second.classifier})`);
+    expect(r.stdout).toMatch(/^ {2}FID\s+[\d.]+\s+floor [\d.]+ \([\d.]+ ×\)\s*$/m);
+    expect(r.stdout).toMatch(/^ {2}recall \(k=3\)\s+[\d.]+\s+[\d.]+\s*$/m);
   });
 
   it('npm run export writes a verified uint8 model whose manifest carries the report and the run', () => {
@@ -77,6 +88,9 @@ describe('npm run evaluate', () => {
     expect(Math.abs(fromExport.metrics.fid - fromCkpt.metrics.fid)).toBeLessThan(0.1 * fromCkpt.metrics.fid);
     expect(fromExport.metrics.fid).not.toBe(fromCkpt.metrics.fid);
     expect(fromExport.metrics.fidFloor).toBe(fromCkpt.metrics.fidFloor);
+    const [a, b] = [fromExport.metrics.second!, fromCkpt.metrics.second!];
+    expect(Math.abs(a.fid - b.fid)).toBeLessThan(0.1 * b.fid);
+    expect(a.fidFloor).toBe(b.fidFloor);
   });
 
   it('a model that is not there or does not match its manifest: one clear line, exit 1', () => {
@@ -102,8 +116,18 @@ describe('npm run evaluate', () => {
     cpSync(join(root, 'report.json'), join(root, 'run', 'report.json'));
     const r = run('bin/compare.ts', [join(root, 'run')]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^run\s+recipe\s+steps/);
-    expect(r.stdout).toContain(join(root, 'run'));
+    expect(r.stdout).toMatch(
+      /^run\s+recipe\s+steps.*FID \/ floor\s.*FID \/ floor \(2nd\)\s+precision \(2nd\)\s+recall \(2nd\)\s*$/m,
+    );
+    const report = JSON.parse(readFileSync(join(root, 'report.json'), 'utf8')) as Report;
+    const second = report.metrics.second!;
+    // Both spaces' FID / floor (with their ratio), precision and recall, on the run's row.
+    const ratio = (s: { fid: number; fidFloor: number }) =>
+      `${s.fid.toFixed(2)} / ${s.fidFloor.toFixed(2)} (${(s.fid / s.fidFloor).toFixed(2)}×)`;
+    const row = r.stdout.split('\n').find((l) => l.startsWith(join(root, 'run')))!;
+    const cells = row.trimEnd().split(/\s{2,}/);
+    expect(cells).toContain(ratio(report.metrics));
+    expect(cells.slice(-3)).toEqual([ratio(second), second.precision.toFixed(3), second.recall.toFixed(3)]);
     const none = run('bin/compare.ts', [join(root, 'run'), join(root, 'exported')]);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain(`${join(root, 'exported', 'report.json')} not found`);

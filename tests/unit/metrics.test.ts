@@ -1,7 +1,8 @@
-// Quality metrics: analytic cases, identities, and real MNIST features from the shipped classifier.
+// Quality metrics: analytic cases, identities, and real MNIST features from both shipped classifiers.
 import { Matrix } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classify, loadShippedClassifier } from '../../model/classifier/classify.ts';
+import { ARCHS } from '../../model/classifier/model.ts';
 import { frechetDistance, gaussianFit } from '../../model/evaluate/frechet.ts';
 import { precisionRecall } from '../../model/evaluate/precision-recall.ts';
 import {
@@ -218,9 +219,10 @@ describe('class scores', () => {
   });
 });
 
-describe('on real MNIST features (shipped classifier)', () => {
+// The project's feature space (cnn) and the second one (mlp) must both tell real digits from broken ones.
+describe.each(ARCHS)('on real MNIST features (shipped %s classifier)', (arch) => {
   it('real digits score near the floor; broken generators score clearly worse where they should', async () => {
-    const classifier = await loadShippedClassifier();
+    const classifier = await loadShippedClassifier(arch);
     const test = loadMnist('test');
     const train = loadMnist('train');
     const n = 2000;
