@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PRESET_NAMES } from '../contract/index.ts';
 import { no, ok, type Result } from '../lib/result.ts';
+import { LR_SCHEDULES } from './anneal.ts';
 import { BACKENDS } from './backend.ts';
 
 export const MAX_THREADS = 64;
@@ -44,6 +45,14 @@ export const trainConfigSchema = z.object({
   ema: z.boolean().default(false),
   /** From this step on, both learning rates fall linearly to 0 at the final step (train/anneal.ts); null = never. [null] */
   annealFrom: z.number().int().nonnegative().nullable().default(null),
+  /** How the rates fall from annealFrom to the final step (train/anneal.ts). ['linear'] */
+  lrSchedule: z.enum(LR_SCHEDULES).default('linear'),
+  /** Top-k training (train/top-k.ts): the smallest share of each batch's fakes G learns from; null = off. [null] */
+  topKMin: z.number().gt(0).max(1).nullable().default(null),
+  /** Top-k: the kept share is multiplied by this each epoch until it reaches topKMin. [0.99] */
+  topKDecay: z.number().gt(0).max(1).default(0.99),
+  /** The EMA of G's final half-life in steps (train/ema.ts); null = StyleGAN2-ADA's 10k·batch/32 images. [null] */
+  emaHalfLifeSteps: z.number().positive().max(1e7).nullable().default(null),
 });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
@@ -66,6 +75,8 @@ export const DEFAULTS = {
   modeSeeking: 0,
   r1Gamma: 0,
   ema: true,
+  lrSchedule: 'linear',
+  topKDecay: 0.99,
 } as const;
 
 /** The settings a resumed run must share with the checkpoint it continues (it runs to the same end). */
@@ -81,6 +92,9 @@ export const RUN_IDENTITY = [
   'modeSeeking',
   'r1Gamma',
   'ema',
+  'topKMin',
+  'topKDecay',
+  'emaHalfLifeSteps',
 ] as const;
 /**
  * What a resume may change: the budget (a larger --steps/--epochs continues a finished run),
@@ -99,6 +113,7 @@ const RESUME_MAY_SET = [
   'checkpointEvery',
   // Annealing changes the run from its start step on: a plateaued run can be continued and annealed.
   'annealFrom',
+  'lrSchedule',
 ] as const;
 
 /**

@@ -6,10 +6,13 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
  * Averaging in GAN Training"): samples, evaluation and export use it. The decay ramps up with the
  * images seen, as in StyleGAN2-ADA: β = 0.5^(batch / min(10k·batch/32, 0.05·images)), so early
  * on it follows G closely and later averages over a half-life of 10k·batch/32 images (312 steps
- * at batch 64). BatchNorm's moving statistics are not weights to average: they are copied.
+ * at batch 64). `halfLifeSteps` sets a longer (or shorter) final half-life, reached by the same
+ * ramp (at 20 × that many steps). BatchNorm's moving statistics are not weights to average: they
+ * are copied.
  */
-export function emaBeta(step: number, batchSize: number): number {
-  const halfLifeImages = Math.min((10_000 * batchSize) / 32, step * batchSize * 0.05);
+export function emaBeta(step: number, batchSize: number, halfLifeSteps: number | null = null): number {
+  const finalImages = halfLifeSteps === null ? (10_000 * batchSize) / 32 : halfLifeSteps * batchSize;
+  const halfLifeImages = Math.min(finalImages, step * batchSize * 0.05);
   return halfLifeImages > 0 ? 0.5 ** (batchSize / halfLifeImages) : 0;
 }
 
@@ -34,8 +37,8 @@ export class GeneratorEma {
   }
 
   /** Call after the optimizer step that made `step` steps. */
-  update(step: number, batchSize: number): void {
-    const beta = emaBeta(step, batchSize);
+  update(step: number, batchSize: number, halfLifeSteps: number | null = null): void {
+    const beta = emaBeta(step, batchSize, halfLifeSteps);
     tf.tidy(() => {
       for (const p of this.pairs) {
         // ema ← w + β (ema − w)

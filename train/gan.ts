@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Preset, Seeds } from './models/presets.ts';
 import { r1Penalty } from './r1.ts';
+import { topKCount, topKNonSaturatingLoss } from './top-k.ts';
 
 /** One step's numbers, read back from the device once per step. */
 export interface StepStats {
@@ -92,14 +93,21 @@ export class GanTrainer {
   }
 
   /**
-   * G's non-saturating loss −log D(G(z)), and the fakes themselves. With mode seeking (MSGAN, Mao
-   * et al. 2019) G also pays λ / (|G(z₁,c) − G(z₂,c)| / |z₁ − z₂|) over the batch's pairs of rows
-   * (2k, 2k+1), which share a class: a G that ignores its noise makes that ratio small.
+   * G's non-saturating loss −log D(G(z)), and the fakes themselves. With `topK` < 1 only that
+   * share of the fakes, those D scores highest, count (top-k training, train/top-k.ts). With mode
+   * seeking (MSGAN, Mao et al. 2019) G also pays λ / (|G(z₁,c) − G(z₂,c)| / |z₁ − z₂|) over the
+   * batch's pairs of rows (2k, 2k+1), which share a class: a G that ignores its noise makes that
+   * ratio small.
    */
-  generatorLoss(b: Batch): { loss: tf.Scalar; fake: tf.Tensor4D } {
+  generatorLoss(b: Batch, topK = 1): { loss: tf.Scalar; fake: tf.Tensor4D } {
     const fake = this.generate(b);
     const fakeLogit = this.judge(fake, b.fakeLabels);
-    let loss = tf.losses.sigmoidCrossEntropy(tf.onesLike(fakeLogit), fakeLogit) as tf.Scalar;
+    const k = topKCount(topK, fakeLogit.size);
+    let loss = (
+      k < fakeLogit.size
+        ? topKNonSaturatingLoss(fakeLogit, k)
+        : tf.losses.sigmoidCrossEntropy(tf.onesLike(fakeLogit), fakeLogit)
+    ) as tf.Scalar;
     if (this.modeSeeking > 0) {
       const pairGap = (t: tf.Tensor) => {
         const p = tf.reshape(t, [t.shape[0] / 2, 2, -1]);
@@ -113,13 +121,13 @@ export class GanTrainer {
   }
 
   /** Updates G only; returns its loss and the fakes it made (the caller disposes both). */
-  gStep(b: Batch): { loss: tf.Scalar; fake: tf.Tensor4D } {
+  gStep(b: Batch, topK = 1): { loss: tf.Scalar; fake: tf.Tensor4D } {
     let fake: tf.Tensor4D | undefined;
     const loss = tf.tidy(
       () =>
         this.gOptimizer.minimize(
           () => {
-            const r = this.generatorLoss(b);
+            const r = this.generatorLoss(b, topK);
             fake = tf.keep(r.fake);
             return r.loss;
           },
@@ -155,12 +163,13 @@ export class GanTrainer {
    * Both networks' gradients on one batch, nothing applied: what a data-parallel replica computes on
    * its share of the batch (train/parallel/). Same maths as gStep + dStep: D's gradients do not
    * depend on G's update, so computing both before applying either is the same simultaneous step.
-   * `stats` is [dLoss, gLoss, dReal, dFake]; the caller disposes everything.
+   * `stats` is [dLoss, gLoss, dReal, dFake]; the caller disposes everything. Top-k selects within
+   * this batch: a replica keeps the best `topK` share of its own shard.
    */
-  gradients(b: Batch): { g: tf.NamedTensorMap; d: tf.NamedTensorMap; stats: tf.Tensor1D } {
+  gradients(b: Batch, topK = 1): { g: tf.NamedTensorMap; d: tf.NamedTensorMap; stats: tf.Tensor1D } {
     let fake: tf.Tensor4D | undefined;
     const g = tf.variableGrads(() => {
-      const r = this.generatorLoss(b);
+      const r = this.generatorLoss(b, topK);
       fake = tf.keep(r.fake);
       return r.loss;
     }, this.gVars);
@@ -187,10 +196,11 @@ export class GanTrainer {
   /**
    * One simultaneous update, as in the DCGAN tutorial: one forward pass of G feeds both losses; G
    * is updated against the current D, and D is updated on those same fakes. This saves a third
-   * generator pass per step compared with regenerating fakes for D.
+   * generator pass per step compared with regenerating fakes for D. `topK`: the share of the fakes
+   * G learns from (1 = all; D always sees every fake).
    */
-  step(b: Batch): StepStats {
-    const g = this.gStep(b);
+  step(b: Batch, topK = 1): StepStats {
+    const g = this.gStep(b, topK);
     const d = this.dStep(b, g.fake);
     // One read-back per step.
     const both = tf.tidy(() => tf.concat([d, tf.reshape(g.loss, [1])]));

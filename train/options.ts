@@ -3,7 +3,8 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { PRESET_NAMES } from '../contract/index.ts';
-import { choice, integer, nonNegative, positive, UsageError } from '../lib/command.ts';
+import { choice, integer, nonNegative, positive, probability, UsageError } from '../lib/command.ts';
+import { LR_SCHEDULES, type LrSchedule } from './anneal.ts';
 import { BACKENDS } from './backend.ts';
 import { DEFAULT_STEPS, DEFAULTS, MAX_THREADS, type TrainConfig, trainConfigSchema } from './config.ts';
 
@@ -49,7 +50,29 @@ export function addTrainingOptions(program: Command): Command {
       'from this step on, both learning rates fall linearly to 0 at the final step; may be set on --resume (default: off)',
       integer('--anneal-from'),
     )
+    .addOption(
+      choice(
+        '--lr-schedule <name>',
+        'how the learning rates fall from --anneal-from to 0: a straight line or half a cosine; may be set on --resume',
+        LR_SCHEDULES,
+      ).default(DEFAULTS.lrSchedule),
+    )
+    .option(
+      '--top-k-min <x>',
+      "top-k training: G learns only from the share of each batch's fakes D scores highest, shrinking from all of them to x, in (0, 1] (default: off)",
+      probability('--top-k-min'),
+    )
+    .option(
+      '--top-k-decay <x>',
+      `top-k training: the kept share is multiplied by x each epoch until it reaches --top-k-min (default ${DEFAULTS.topKDecay})`,
+      probability('--top-k-decay'),
+    )
     .option('--no-ema', 'keep no moving average of G (samples and export then use the raw G)')
+    .option(
+      '--ema-half-life-steps <n>',
+      "the moving average of G's half-life in steps, reached by StyleGAN2-ADA's ramp (default: 10,000·batch/32 images, 312.5 steps at batch 64)",
+      positive('--ema-half-life-steps'),
+    )
     .option('--beta1 <x>', "Adam's beta1, in [0, 0.999]", nonNegative('--beta1'), DEFAULTS.beta1)
     .option('--seed <n>', 'same seed and backend => same run', integer('--seed'), DEFAULTS.seed)
     .addOption(
@@ -97,7 +120,11 @@ export interface TrainingOptions {
   modeSeeking: number;
   r1Gamma: number;
   annealFrom?: number;
+  lrSchedule: LrSchedule;
+  topKMin?: number;
+  topKDecay?: number;
   ema: boolean;
+  emaHalfLifeSteps?: number;
   beta1: number;
   seed: number;
   out?: string;
@@ -122,6 +149,10 @@ function defaultThreads(batchSize: number): number {
 /** The run's settings from the options; a contradiction is a usage error naming the flag. */
 export function trainConfigFrom(o: TrainingOptions): TrainConfig {
   if (o.resume && !o.out) throw new UsageError('--resume needs --out <dir> (the run to continue)');
+  if (!o.resume && o.topKDecay !== undefined && o.topKMin === undefined)
+    throw new UsageError('--top-k-decay needs --top-k-min (top-k training is off without it)');
+  if (!o.ema && o.emaHalfLifeSteps !== undefined)
+    throw new UsageError('--ema-half-life-steps needs the moving average (drop --no-ema)');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
   const parsed = trainConfigSchema.safeParse({
     preset: o.preset,
@@ -147,6 +178,10 @@ export function trainConfigFrom(o: TrainingOptions): TrainConfig {
     r1Gamma: o.r1Gamma,
     ema: o.ema,
     annealFrom: o.annealFrom ?? null,
+    lrSchedule: o.lrSchedule,
+    topKMin: o.topKMin ?? null,
+    topKDecay: o.topKDecay ?? DEFAULTS.topKDecay,
+    emaHalfLifeSteps: o.emaHalfLifeSteps ?? null,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

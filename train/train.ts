@@ -23,6 +23,7 @@ import { Replicas } from './parallel/replicas.ts';
 import { createProgress } from './progress.ts';
 import { Rng, type RngState, rngStateSchema } from './rng.ts';
 import { sampleGridPng } from './samples.ts';
+import { topKShare } from './top-k.ts';
 
 export class TrainingError extends Error {
   constructor(
@@ -167,6 +168,12 @@ async function trainLocked(
       2,
     );
   }
+  if (run.lrSchedule !== 'linear' && run.annealFrom === null) {
+    throw new TrainingError(
+      `--lr-schedule ${run.lrSchedule} shapes the annealing: give --anneal-from too`,
+      2,
+    );
+  }
 
   // ---- models and optimizers; all randomness from one seeded stream (weights, noise, dropout)
   let rng = new Rng(run.seed);
@@ -230,10 +237,11 @@ async function trainLocked(
       : null;
   if (replicas) opts.onReplicas?.(replicas);
   const trainStep = async (): Promise<StepStats> => {
-    const lrScale = annealFactor(step, run.annealFrom, target);
+    const lrScale = annealFactor(step, run.annealFrom, target, run.lrSchedule);
+    const topK = topKShare(step, batches.stepsPerEpoch, run.topKMin, run.topKDecay);
     if (replicas) {
       try {
-        return await replicas.step(batches.arrays(step, rng), rng, lrScale);
+        return await replicas.step(batches.arrays(step, rng), rng, lrScale, topK);
       } catch (e) {
         throw new TrainingError(
           `${errorMessage(e)}. Stopped without saving; the last good checkpoint (step ${lastSaved}) is in ${join(out, CHECKPOINT)}; continue with --resume`,
@@ -244,7 +252,7 @@ async function trainLocked(
     const batch = batches.batch(step, rng);
     gan.setLrScale(lrScale);
     try {
-      return gan.step(batch);
+      return gan.step(batch, topK);
     } finally {
       disposeBatch(batch);
     }
@@ -277,7 +285,7 @@ async function trainLocked(
         break;
       }
       const stats = await trainStep();
-      ema?.update(step + 1, run.batchSize);
+      ema?.update(step + 1, run.batchSize, run.emaHalfLifeSteps);
       if (![stats.dLoss, stats.gLoss].every(Number.isFinite)) {
         throw diverged(`D loss ${stats.dLoss}, G loss ${stats.gLoss} at step ${step + 1}`, lastSaved, out);
       }
@@ -342,7 +350,12 @@ function describeRecipe(c: TrainConfig): string {
   if (c.dWidth !== 1) parts.push(`D width x${c.dWidth}`);
   if (c.modeSeeking > 0) parts.push(`mode seeking ${c.modeSeeking}`);
   if (c.r1Gamma > 0) parts.push(`R1 γ ${c.r1Gamma}`);
+  if (c.topKMin !== null) parts.push(`top-k down to ${c.topKMin} (×${c.topKDecay}/epoch)`);
   parts.push(c.ema ? 'EMA of G' : 'no EMA');
-  if (c.annealFrom !== null) parts.push(`lr annealed to 0 from step ${c.annealFrom}`);
+  if (c.ema && c.emaHalfLifeSteps !== null) parts.push(`EMA half-life ${c.emaHalfLifeSteps} steps`);
+  if (c.annealFrom !== null)
+    parts.push(
+      `lr annealed to 0 from step ${c.annealFrom}${c.lrSchedule === 'linear' ? '' : ` (${c.lrSchedule})`}`,
+    );
   return parts.join(', ');
 }

@@ -1,4 +1,4 @@
-// Learning-rate annealing: the schedule, and a run annealed on --resume equals one annealed from its start.
+// Learning-rate annealing: the schedules (linear, cosine), and a run annealed on --resume equals one annealed from its start.
 // (That every training thread applies the same scale: train-parallel.test.ts.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,20 @@ describe('annealFactor', () => {
     expect(annealFactor(50, null, 100)).toBe(1);
     expect(annealFactor(50, 10, null)).toBe(1);
   });
+
+  it('cosine: from 1 to 0 over the same steps, above the straight line in the first half, below it after', () => {
+    const cos = (s: number) => annealFactor(s, 100, 200, 'cosine');
+    expect([0, 99, 100].map(cos)).toEqual([1, 1, 1]);
+    expect(cos(150)).toBeCloseTo(0.5, 12);
+    expect(cos(125)).toBeCloseTo(0.5 * (1 + Math.cos(Math.PI / 4)), 12);
+    expect(cos(125)).toBeGreaterThan(annealFactor(125, 100, 200));
+    expect(cos(175)).toBeLessThan(annealFactor(175, 100, 200));
+    expect(cos(199)).toBeGreaterThan(0);
+    expect(cos(200)).toBe(0);
+    // 'linear' is the default, exactly as before the option.
+    for (const s of [0, 120, 199, 200])
+      expect(annealFactor(s, 100, 200, 'linear')).toBe(annealFactor(s, 100, 200));
+  });
 });
 
 describe('annealing a run', () => {
@@ -39,6 +53,20 @@ describe('annealing a run', () => {
     expect(r).toMatchObject({ status: 'finished', step: 6 });
     expect(sha('later')).toBe(sha('annealed'));
     expect(readCheckpoint(join(root, 'later'))!.state.config.annealFrom).toBe(3);
+  });
+
+  it('--lr-schedule cosine changes the run, can be set on --resume, and needs --anneal-from', async () => {
+    await train(config('cosine', { steps: 6, annealFrom: 3, lrSchedule: 'cosine' }), quiet);
+    expect(sha('cosine')).not.toBe(sha('annealed'));
+    await train(config('cosine-later', { steps: 3 }), quiet);
+    await train(config('cosine-later', { resume: true, steps: 6, annealFrom: 3, lrSchedule: 'cosine' }), {
+      ...quiet,
+      explicit: new Set(['steps', 'annealFrom', 'lrSchedule']),
+    });
+    expect(sha('cosine-later')).toBe(sha('cosine'));
+    await expect(train(config('cosine-alone', { steps: 6, lrSchedule: 'cosine' }), quiet)).rejects.toThrow(
+      '--lr-schedule cosine shapes the annealing: give --anneal-from too',
+    );
   });
 
   it('needs a final step after its start', async () => {

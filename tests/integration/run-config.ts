@@ -25,5 +25,9 @@ export const runConfig = (out: string, over: Partial<TrainConfig> = {}): TrainCo
   r1Gamma: 0,
   ema: true,
   annealFrom: null,
+  lrSchedule: 'linear',
+  topKMin: null,
+  topKDecay: 0.99,
+  emaHalfLifeSteps: null,
   ...over,
 });

@@ -1,9 +1,16 @@
-// The generator's moving average: the decay schedule and the update, on the real fast-cond G.
+// The generator's moving average: the decay schedule and the update, on the real fast-cond G; a
+// run's --ema-half-life-steps reaches it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../train/backend.ts';
+import { readCheckpoint } from '../../train/checkpoint.ts';
 import { emaBeta, GeneratorEma } from '../../train/ema.ts';
 import { getPreset } from '../../train/models/presets.ts';
+import { train } from '../../train/train.ts';
+import { runConfig } from '../integration/run-config.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm', false, () => {});
@@ -18,6 +25,18 @@ describe('decay schedule (StyleGAN2-ADA ramp)', () => {
     expect(emaBeta(6250, 64)).toBeCloseTo(0.5 ** (1 / 312.5), 12);
     expect(emaBeta(50_000, 64)).toBe(emaBeta(6250, 64));
     expect(emaBeta(50_000, 32)).toBeCloseTo(0.5 ** (32 / 10_000), 12);
+  });
+
+  it('a longer half-life (--ema-half-life-steps) is reached by the same ramp, later', () => {
+    // Unset: the StyleGAN2-ADA half-life, exactly as before the option existed.
+    for (const step of [0, 1, 1000, 6250, 50_000]) expect(emaBeta(step, 64, null)).toBe(emaBeta(step, 64));
+    // 1,000 steps: the ramp (0.05 · images) is the same until it reaches 1,000 · 64 images at step 20,000.
+    expect(emaBeta(1000, 64, 1000)).toBe(emaBeta(1000, 64));
+    expect(emaBeta(20_000, 64, 1000)).toBeCloseTo(0.5 ** (1 / 1000), 12);
+    expect(emaBeta(90_000, 64, 1000)).toBe(emaBeta(20_000, 64, 1000));
+    expect(emaBeta(90_000, 64, 1000)).toBeGreaterThan(emaBeta(90_000, 64));
+    // Shorter than the default: reached earlier (50 · 20 = step 1,000).
+    expect(emaBeta(5000, 64, 50)).toBeCloseTo(0.5 ** (1 / 50), 12);
   });
 });
 
@@ -55,5 +74,29 @@ describe('GeneratorEma', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     ema.dispose();
     g.dispose();
+  });
+});
+
+describe('a run with --ema-half-life-steps', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ema-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('averages G with that half-life; G itself trains as without it', async () => {
+    // By step 3 the default ramp is at a half-life of 0.05 · 3 steps; 0.05 steps is shorter, so it applies.
+    const run = async (name: string, emaHalfLifeSteps: number | null) => {
+      await train(runConfig(join(root, name), { steps: 3, emaHalfLifeSteps }), {
+        log: () => {},
+        isTTY: false,
+      });
+      const { tensors } = readCheckpoint(join(root, name))!;
+      return {
+        g: tensors.generator.map((t) => Array.from(t.values)),
+        ema: tensors.ema!.map((t) => Array.from(t.values)),
+      };
+    };
+    const plain = await run('plain', null);
+    const short = await run('short', 0.05);
+    expect(short.g).toEqual(plain.g);
+    expect(short.ema).not.toEqual(plain.ema);
   });
 });

@@ -17,7 +17,7 @@ export interface ReplicaInit {
 /** Main thread → replica, processed strictly in order. */
 export type ToReplica =
   | { type: 'state'; snapshot: StateSnapshot }
-  | { type: 'step'; shard: BatchArrays; dropoutSeed: number }
+  | { type: 'step'; shard: BatchArrays; dropoutSeed: number; topK: number }
   | { type: 'apply'; grads: Float32Array; moving: Float32Array; lrScale: number };
 
 /** Replica → main thread: one answer per 'state' and per 'step'. */

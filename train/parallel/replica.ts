@@ -26,7 +26,7 @@ async function handle(m: ToReplica): Promise<void> {
     send({ type: 'ready' });
   } else if (m.type === 'step') {
     dropout = new Rng(m.dropoutSeed);
-    const r = shardGradients(gan, m.shard);
+    const r = shardGradients(gan, m.shard, m.topK);
     send({ type: 'grads', ...r }, [r.grads.buffer, r.moving.buffer, r.stats.buffer] as ArrayBuffer[]);
   } else {
     applyAveraged(gan, m.grads, m.moving, m.lrScale);

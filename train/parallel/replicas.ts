@@ -23,7 +23,9 @@ import { applyAveraged, average, type ShardResult, shardGradients } from './shar
  * drift and a run is deterministic for a given thread count. Consequences, stated: BatchNorm and
  * the minibatch-stddev feature see batch/threads digits (per-replica batch statistics); BatchNorm's
  * moving statistics are averaged over replicas each step; dropout masks (tutorial's D) come from a
- * per-replica seed drawn from the run's RNG. One thread is today's single-threaded step, exactly.
+ * per-replica seed drawn from the run's RNG; top-k training keeps the best share of each shard's
+ * fakes, not of the whole batch's (the same share, chosen locally: no extra exchange per step).
+ * One thread is today's single-threaded step, exactly.
  */
 export class Replicas {
   private failure: Error | null = null;
@@ -75,13 +77,16 @@ export class Replicas {
     return this.workers.length + 1;
   }
 
-  /** One training step on `batch`, split over all replicas, at a learning-rate scale; returns the whole batch's numbers. */
-  async step(batch: BatchArrays, rng: Rng, lrScale = 1): Promise<StepStats> {
+  /**
+   * One training step on `batch`, split over all replicas, at a learning-rate scale and a top-k
+   * share (each replica keeps that share of its own shard's fakes); returns the whole batch's numbers.
+   */
+  async step(batch: BatchArrays, rng: Rng, lrScale = 1, topK = 1): Promise<StepStats> {
     const parts = this.threads;
     const pending = this.workers.map((_, k) =>
-      this.request(k, { type: 'step', shard: shardOf(batch, k + 1, parts), dropoutSeed: rng.seed() }),
+      this.request(k, { type: 'step', shard: shardOf(batch, k + 1, parts), dropoutSeed: rng.seed(), topK }),
     );
-    const own = shardGradients(this.gan, shardOf(batch, 0, parts));
+    const own = shardGradients(this.gan, shardOf(batch, 0, parts), topK);
     const others = (await Promise.all(pending)) as ShardResult[];
     const all = [own, ...others];
     const grads = average(all.map((r) => r.grads));

@@ -40,10 +40,11 @@ function unflatten(flat: Float32Array, like: tf.Tensor[]): tf.Tensor[] {
   return out;
 }
 
-export function shardGradients(gan: GanTrainer, shard: BatchArrays): ShardResult {
+/** `topK`: the share of this shard's fakes G learns from (top-k is per shard, see GanTrainer.gradients). */
+export function shardGradients(gan: GanTrainer, shard: BatchArrays, topK = 1): ShardResult {
   const batch = toBatch(shard);
   try {
-    const { g, d, stats } = gan.gradients(batch);
+    const { g, d, stats } = gan.gradients(batch, topK);
     const ordered = [...gan.gVars.map((v) => g[v.name]), ...gan.dVars.map((v) => d[v.name])];
     const result = { grads: flatten(ordered), moving: flatten(movingVars(gan)), stats: flatten([stats]) };
     tf.dispose([...Object.values(g), ...Object.values(d), stats]);
