@@ -2,64 +2,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Metrics } from '../../contract/index.ts';
 import { readCheckpoint } from '../../train/checkpoint.ts';
 import { trainConfigSchema } from '../../train/config.ts';
-import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
+import { PIXELS } from '../../train/data/mnist.ts';
 import { getPreset, type Preset } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
 import { verifyExport } from '../artifact.ts';
-import {
-  accuracy,
-  type Classified,
-  classify,
-  loadShippedClassifier,
-  shippedClassifierName,
-} from '../classifier/classify.ts';
-import type { Arch } from '../classifier/model.ts';
 import { loadLayersModelFromDir } from '../model-io.ts';
-import { frechetDistance, gaussianFit } from './frechet.ts';
-import { precisionRecall } from './precision-recall.ts';
-import { classAccuracy, classKL, inceptionScore, perClassAccuracy, worstClass } from './scores.ts';
+import { evaluateImages, type Report } from './images.ts';
+import { worstClass } from './scores.ts';
 
-export interface Report {
-  model: string;
-  preset: string;
-  metrics: Metrics;
-  /** The same scores for the real test digits (what a perfect generator would get). */
-  reference: {
-    inceptionScore: number;
-    classAccuracy: number;
-    classKL: number;
-    precision: number;
-    recall: number;
-    /** Real digits' precision and recall in the second space (absent in reports made before it). */
-    second?: { precision: number; recall: number };
-  };
-  seconds: number;
-}
-
-/** FID, its floor and precision/recall of generated and of real (training) digits in one feature space. */
-function featureSpaceScores({
-  fake,
-  test,
-  train,
-}: {
-  fake: Classified;
-  test: Classified;
-  train: Classified;
-}) {
-  const testFit = gaussianFit(test.features, test.dim);
-  const pr = precisionRecall(test.features, fake.features, test.dim);
-  const real = precisionRecall(test.features, train.features, test.dim);
-  return {
-    fid: frechetDistance(gaussianFit(fake.features, fake.dim), testFit),
-    fidFloor: frechetDistance(gaussianFit(train.features, train.dim), testFit),
-    precision: pr.precision,
-    recall: pr.recall,
-    real,
-  };
-}
+export type { Report };
 
 /**
  * A generator and its preset, from a run folder or a checkpoint folder: the moving average of G
@@ -142,63 +95,11 @@ export async function evaluateGenerator(
   preset: Preset,
   opts: { samples: number; seed: number; model: string; log?: (line: string) => void },
 ): Promise<Report> {
-  const log = opts.log ?? (() => {});
   const started = performance.now();
-  const test = loadMnist('test');
-  const train = loadMnist('train');
-  const trainImages = train.images.subarray(0, Math.min(opts.samples, train.count) * PIXELS);
-  const n = opts.samples;
-  log(`generating ${n} digits`);
-  const fake = generateDigits(generator, preset, n, opts.seed);
-  const classified = async (arch: Arch) => {
-    log(`classifying generated, test and training digits (${arch})`);
-    const classifier = await loadShippedClassifier(arch);
-    try {
-      return {
-        fake: classify(classifier, fake.images),
-        test: classify(classifier, test.images),
-        train: classify(classifier, trainImages),
-      };
-    } finally {
-      classifier.dispose();
-    }
-  };
-  const cnn = await classified('cnn');
-  const mlp = await classified('mlp');
-  log('Fréchet distances, precision and recall');
-  const first = featureSpaceScores(cnn);
-  const second = featureSpaceScores(mlp);
-  return {
-    model: opts.model,
-    preset: preset.name,
-    metrics: {
-      fid: first.fid,
-      fidFloor: first.fidFloor,
-      inceptionScore: inceptionScore(cnn.fake.probs),
-      classAccuracy: fake.requested ? classAccuracy(cnn.fake.probs, fake.requested) : null,
-      perClassAccuracy: fake.requested ? perClassAccuracy(cnn.fake.probs, fake.requested) : null,
-      classKL: classKL(cnn.fake.probs),
-      precision: first.precision,
-      recall: first.recall,
-      samples: n,
-      second: {
-        classifier: shippedClassifierName('mlp'),
-        fid: second.fid,
-        fidFloor: second.fidFloor,
-        precision: second.precision,
-        recall: second.recall,
-      },
-    },
-    reference: {
-      inceptionScore: inceptionScore(cnn.test.probs),
-      classAccuracy: accuracy(cnn.test.probs, test),
-      classKL: classKL(cnn.test.probs),
-      precision: first.real.precision,
-      recall: first.real.recall,
-      second: second.real,
-    },
-    seconds: (performance.now() - started) / 1000,
-  };
+  opts.log?.(`generating ${opts.samples} digits`);
+  const fake = generateDigits(generator, preset, opts.samples, opts.seed);
+  const report = await evaluateImages(fake, { preset: preset.name, model: opts.model, log: opts.log });
+  return { ...report, seconds: (performance.now() - started) / 1000 };
 }
 
 function perClassRows(perClass: number[] | null | undefined): [string, string, string][] {

@@ -1,6 +1,8 @@
-// Scores digits that were not drawn one per latent by a plain generator call (e.g. rejection
-// sampling, model/drs/): every metric of evaluateGenerator, on given images and the classes they
-// were asked to be. evaluateGenerator is generateDigits followed by exactly these steps.
+// Scores digits: every metric, in both shipped classifiers' feature spaces, on given images and the
+// classes they were asked to be. evaluateGenerator (evaluate.ts) is generateDigits followed by this;
+// rejection sampling (model/drs/) scores the digits it accepted with it.
+
+import type { Metrics } from '../../contract/index.ts';
 import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
 import {
   accuracy,
@@ -10,10 +12,26 @@ import {
   shippedClassifierName,
 } from '../classifier/classify.ts';
 import type { Arch } from '../classifier/model.ts';
-import type { Report } from './evaluate.ts';
 import { frechetDistance, gaussianFit } from './frechet.ts';
 import { precisionRecall } from './precision-recall.ts';
 import { classAccuracy, classKL, inceptionScore, perClassAccuracy } from './scores.ts';
+
+export interface Report {
+  model: string;
+  preset: string;
+  metrics: Metrics;
+  /** The same scores for the real test digits (what a perfect generator would get). */
+  reference: {
+    inceptionScore: number;
+    classAccuracy: number;
+    classKL: number;
+    precision: number;
+    recall: number;
+    /** Real digits' precision and recall in the second space (absent in reports made before it). */
+    second?: { precision: number; recall: number };
+  };
+  seconds: number;
+}
 
 /** Digits to score: n × 784 values in [-1, 1], and for conditional models the class asked of each. */
 export interface Digits {
