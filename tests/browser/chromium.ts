@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { errorMessage } from '../../lib/errors.ts';
+import { CHROMIUM_FLAGS } from '../../release/smoke/page.ts';
 import { PACKAGE, packagedChromium } from '../browser-env.ts';
 
 export interface FoundChromium {
@@ -67,16 +68,9 @@ export function describeChromium(found: FoundChromium = locateChromium()): strin
   return `${version}, ${found.source}: ${path}`;
 }
 
-/** Headless, and quiet: nothing of Chromium's own reaches the network (the Lighthouse audit uses them too). */
-export const CHROMIUM_FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-] as const;
+// Headless, and quiet: nothing of Chromium's own reaches the network (the smoke test's flags; the
+// Lighthouse audit uses them too).
+export { CHROMIUM_FLAGS };
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
