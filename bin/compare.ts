@@ -18,7 +18,10 @@ function recipe(dir: string): string {
   if (c.dWidth !== 1) parts.push(`D×${c.dWidth}`);
   if (c.modeSeeking > 0) parts.push(`MS ${c.modeSeeking}`);
   if (c.r1Gamma > 0) parts.push(`R1 ${c.r1Gamma}`);
-  if (c.annealFrom !== null) parts.push(`anneal from ${c.annealFrom}`);
+  if (c.topKMin !== null) parts.push(`top-k ${c.topKMin} (×${c.topKDecay}/epoch)`);
+  if (c.emaHalfLifeSteps !== null) parts.push(`EMA half-life ${c.emaHalfLifeSteps}`);
+  if (c.annealFrom !== null)
+    parts.push(`anneal from ${c.annealFrom}${c.lrSchedule === 'linear' ? '' : ` (${c.lrSchedule})`}`);
   return parts.join(', ');
 }
 

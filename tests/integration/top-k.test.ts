@@ -16,6 +16,7 @@ import { Replicas } from '../../train/parallel/replicas.ts';
 import { applyAveraged, average, shardGradients } from '../../train/parallel/shard-step.ts';
 import { Rng } from '../../train/rng.ts';
 import { train } from '../../train/train.ts';
+import { runCli } from './cli-usage.ts';
 import { runConfig } from './run-config.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'top-k-'));
@@ -94,5 +95,25 @@ describe('top-k in the training loop', () => {
     await train(config('t2-split', { ...over, steps: 5 }), quiet);
     await train(config('t2-split', { ...over, resume: true }), { ...quiet, explicit: new Set(['steps']) });
     expect(sha('t2-split')).toBe(sha('t2'));
+  });
+});
+
+describe('the recipe flags of npm run train and npm run pipeline', () => {
+  it.each([
+    [['--top-k-decay', '0.9'], '--top-k-decay needs --top-k-min (top-k training is off without it)'],
+    [['--top-k-min', '0'], '--top-k-min: '],
+    [['--top-k-min', '1.5'], "--top-k-min must be a number from 0 to 1, got '1.5'"],
+    [['--lr-schedule', 'step'], "option '--lr-schedule <name>' argument 'step' is invalid"],
+    [
+      ['--no-ema', '--ema-half-life-steps', '100'],
+      '--ema-half-life-steps needs the moving average (drop --no-ema)',
+    ],
+    [['--ema-half-life-steps', '0'], "--ema-half-life-steps must be a positive number, got '0'"],
+  ])('%j: one line, exit 2', (args, message) => {
+    for (const script of ['bin/train.ts', 'bin/pipeline.ts']) {
+      const r = runCli(script, [...args, '--out', join(root, 'never')]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(message)]);
+    }
   });
 });
