@@ -176,6 +176,26 @@ describe('the GAN step with top-k', () => {
     gan.dispose();
   });
 
+  it('keeps tf.memory().numTensors flat over steps with top-k, in step() and in gradients()', () => {
+    const preset = getPreset('fast-cond');
+    const r = new Rng(8);
+    const gan = createGan(preset, { next: () => r.seed() }, { lr: 2e-4, beta1: 0.5, r1Gamma: 1 });
+    const batches = new Batches(mnist, preset, 8, 8);
+    const counts: number[] = [];
+    for (let s = 0; s < 6; s++) {
+      const b = batches.batch(s, r);
+      if (s % 2) {
+        const g = gan.gradients(b, 0.5);
+        gan.applyGradients(g.g, g.d);
+        tf.dispose([...Object.values(g.g), ...Object.values(g.d), g.stats]);
+      } else gan.step(b, 0.5);
+      disposeBatch(b);
+      counts.push(tf.memory().numTensors);
+    }
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    gan.dispose();
+  });
+
   it('a share of 1 is the step without top-k, bit for bit', () => {
     const preset = getPreset('fast-cond');
     const run = (topK?: number) => {
