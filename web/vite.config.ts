@@ -17,11 +17,47 @@ function cloudflareHeaders(): Plugin {
   };
 }
 
+/**
+ * tfjs 4.22's threaded WASM build starts a pool of 8 pthread workers, a number fixed when it was
+ * linked (Emscripten's PTHREAD_POOL_SIZE), whatever the thread count: on a 2-core machine, 7 of
+ * them loaded and sat idle. This rewrites that one statement so the pool's size is
+ * Module.pthreadPoolSize, which the engine sets to the threads it uses minus its own
+ * (web/src/engine/wasm-backend.ts); 8 when unset, as before. A tfjs whose text differs fails the
+ * build here, rather than silently starting 8 workers again.
+ */
+function pthreadPoolSize(): Plugin {
+  const file = '/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js';
+  const fixed = 'var pthreadPoolSize=8;';
+  return {
+    name: 'tfjs-pthread-pool-size',
+    transform(code, id) {
+      if (!id.endsWith(file)) return null;
+      if (!code.includes(fixed))
+        this.error(`${file} no longer contains '${fixed}': see pthreadPoolSize() in web/vite.config.ts`);
+      return { code: code.replace(fixed, 'var pthreadPoolSize=Module["pthreadPoolSize"]??8;'), map: null };
+    },
+  };
+}
+
 // tfjs starts its threaded-WASM workers from the source text of an Emscripten factory
 // (Function.prototype.toString). The compressor rewrites `typeof _scriptDir != "undefined" &&
 // _scriptDir` into a bare reference to the enclosing variable, which does not exist inside the
 // worker. Mangling alone keeps that guard intact. tfjs runs in the engine worker's bundle.
 const minify = { compress: false, mangle: true } as const;
+
+/**
+ * What the engine's WASM start needs beyond tfjs-core, as one chunk: our start, tfjs's WASM backend
+ * (not its `.wasm?url` modules: those are the engine's own), and the CPU backend's kernel code it
+ * reuses, which would otherwise be chunks of their own, requested only once this one has arrived.
+ */
+const WASM_BACKEND_MODULES = [
+  /engine[\\/]wasm-backend\.ts$/,
+  /tfjs-backend-wasm[\\/](dist[\\/].*|wasm-out[\\/][\w.-]+)\.js$/,
+  // tfjs-backend-wasm/dist/kernel_utils/shared.ts names them
+  /tfjs-backend-cpu[\\/]dist[\\/](cpu_util|kernels[\\/](Concat_impl|Slice|Range_impl|StringNGrams_impl|StringSplit_impl|StringToHashBucketFast_impl|Unique_impl))\.js$/,
+];
+
+const matches = (res: RegExp[]) => (id: string) => res.some((re) => re.test(id));
 
 /** Which deploy a page is (shown in its footer): $PAGE_BUILD, else the commit it was built from. */
 function buildId(): string {
@@ -70,11 +106,25 @@ export default defineConfig(({ mode }) => ({
         ],
       },
       injectManifest: {
-        globPatterns: ['**/*.{html,js,css,wasm,png,svg,webmanifest}'],
+        // Not the three WASM builds: the engine keeps the one it runs (web/src/wasm-cache.ts).
+        globPatterns: ['**/*.{html,js,css,png,svg,webmanifest}'],
       },
     }),
   ],
-  worker: { format: 'es', rolldownOptions: { output: { minify } } },
+  worker: {
+    format: 'es',
+    plugins: () => [pthreadPoolSize()],
+    rolldownOptions: {
+      output: {
+        minify,
+        // What loads side by side on the cold path, each as one file (see above).
+        codeSplitting: {
+          groups: [{ name: 'wasm-backend', test: matches(WASM_BACKEND_MODULES) }],
+          includeDependenciesRecursively: false,
+        },
+      },
+    },
+  },
   build: {
     outDir: mode === TEST_MODE ? 'dist-test' : 'dist',
     emptyOutDir: true,

@@ -1,39 +1,59 @@
 // npm run bench:web: the page's test build (web/dist-test: the production page plus the debug
 // interface of web/src/debug.ts, loaded after the first digits) in headless Chromium against the
-// local worker, for each backend × preset × batch: backend init, first call, warm median; cold
-// (empty cache) and warm navigation to the first drawn grid; bytes by kind; the generator's FLOPs
-// per digit and the GFLOP/s achieved, beside a plain matmul's GFLOP/s on the same backend in the
-// same run.
+// local worker, for each backend × preset (× WASM thread count, with --threads):
+// - navigation: the first drawn grid after a cold navigation (a fresh browser context: empty
+//   caches) and after a reload once the service worker controls the page (a repeat visit), each the
+//   median of --runs fresh contexts with their min and max; bytes by kind; the server's share;
+// - the cold path's waterfall (the run with the median cold time): every request of the page and
+//   its engine and every step, with what each step waited on (tests/bench/cold-path.ts);
+// - generation per batch: backend init, first call, warm median; the generator's FLOPs per digit
+//   and the GFLOP/s achieved, beside a plain matmul's GFLOP/s on the same backend in the same run.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { Page } from 'playwright-core';
 import { type Manifest, manifestSchema, PRESET_NAMES, type PresetName } from '../../contract/index.ts';
-import { command, listOf, parseOrExit } from '../../lib/command.ts';
+import { command, integer, listOf, parseOrExit } from '../../lib/command.ts';
 import { loadLayersModelFromDir } from '../../model/model-io.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
-import { BACKENDS as PAGE_BACKENDS, type BackendChoice as PageBackend } from '../../web/src/url-state.ts';
-import { buildTestPage, TEST_BUILD, waitForDebugHooks } from '../browser/builds.ts';
+import {
+  BACKENDS as PAGE_BACKENDS,
+  type BackendChoice as PageBackend,
+  THREADS,
+} from '../../web/src/url-state.ts';
+import { buildTestPage, TEST_BUILD } from '../browser/builds.ts';
 import { launchChromium } from '../browser/chromium.ts';
+import { waitForDebugHooks } from '../browser/debug-hooks.ts';
 import { isWeightFile } from '../browser/weight-files.ts';
-import { coldPath } from './cold-path.ts';
+import { coldPath, formatWaterfall, type Timeline, waterfall } from './cold-path.ts';
 import { type Row, table } from './table.ts';
 
-// npm run bench:web [-- --backends wasm,wasm-simd] [--presets fast]: a subset, for quick reruns.
+// npm run bench:web [-- --backends wasm,wasm-simd] [--presets fast] [--runs 5] [--threads 1,2]
 const program = command(
   'npm run bench:web --',
-  'Time generation and page loads in headless Chromium, per backend × preset × batch.',
+  'Time page loads (cold and reload, median of fresh contexts) and generation in headless Chromium, per backend × preset.',
 )
   .addOption(listOf('--backends <list>', 'page backends', PAGE_BACKENDS))
-  .addOption(listOf('--presets <list>', 'presets', PRESET_NAMES));
-const { backends: BACKENDS, presets: PRESETS } = parseOrExit<{
+  .addOption(listOf('--presets <list>', 'presets', PRESET_NAMES))
+  .option('--runs <n>', 'fresh browser contexts per configuration', integer('--runs', 1, 50), 5)
+  .addOption(
+    listOf(
+      '--threads <list>',
+      "WASM thread counts to compare (?threads=); each is a configuration of its own (default: the page's choice)",
+      THREADS.map(String),
+    ).default(undefined),
+  );
+const opts = parseOrExit<{
   backends: PageBackend[];
   presets: PresetName[];
+  runs: number;
+  threads?: string[];
 }>(program);
 const BATCHES = [1, 16, 64];
 const WORK = '.tmp/bench-web';
@@ -92,13 +112,59 @@ function flopsPerDigit(model: LayersModel): number {
   return flops;
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+/** "median (min–max)" */
+const spread = (xs: number[]) =>
+  `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+
+type Bytes = { js: number; wasm: number; weights: number; other: number };
+
+/** Counts the bytes of every response the page and its workers receive, by kind. */
+function countBytes(page: Page): Bytes {
+  const bytes: Bytes = { js: 0, wasm: 0, weights: 0, other: 0 };
+  page.on('requestfinished', async (req) => {
+    const size = (await req.sizes()).responseBodySize;
+    const url = req.url();
+    if (/\/assets\/debug-[^/]+\.js$/.test(url)) return; // the test build's own, not the page's
+    const kind = isWeightFile(url)
+      ? 'weights'
+      : url.endsWith('.js')
+        ? 'js'
+        : url.endsWith('.wasm')
+          ? 'wasm'
+          : 'other';
+    bytes[kind] += size;
+  });
+  return bytes;
+}
+
+/** Waits for the first drawn grid; its time since navigation start (the page's own stamp). */
+async function firstGrid(page: Page, what: string): Promise<number> {
+  await page.waitForFunction(
+    () =>
+      !!document.getElementById('grid')?.dataset.drawn ||
+      ['error', 'integrity', 'no-model', 'offline'].includes(
+        document.getElementById('status')?.dataset.state ?? '',
+      ),
+    null,
+    { timeout: 600_000 },
+  );
+  const state = await page.locator('#status').getAttribute('data-state');
+  if (state !== 'ready') throw new Error(`${what}: ${await page.locator('#status').textContent()}`);
+  return Number(await page.locator('#grid').getAttribute('data-first-draw-ms'));
+}
+
 // The test build: the production page plus the debug interface (window.__gan) timed below.
 buildTestPage();
 await tf.setBackend('cpu');
 const models: { preset: string; manifest: Manifest; flops: number; bytes: number }[] = [];
 const persist = mkdtempSync(join(tmpdir(), 'bench-web-'));
 const store = await openLocalStore(persist);
-for (const preset of PRESETS) {
+for (const preset of opts.presets) {
   const dir = exportFor(preset);
   const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
   await publishModel(store, dir, { promote: true, force: true });
@@ -114,91 +180,73 @@ for (const preset of PRESETS) {
 await store.close();
 const worker = await startLocalWorker({ persistDir: persist, assets: TEST_BUILD });
 const browser = await launchChromium();
+const chromium = browser.version();
+const loadBefore = loadavg();
+const started = new Date();
+
+// Each configuration: a backend, a preset, and for WASM a thread count when asked to compare.
+const configs = opts.backends.flatMap((backend) =>
+  models.flatMap((m) =>
+    (backend === 'wasm' && opts.threads ? opts.threads : [null]).map((threads) => ({ backend, m, threads })),
+  ),
+);
 
 const rows: Row[] = [];
 const loads: Row[] = [];
+const waterfalls: string[] = [];
 try {
-  for (const backend of BACKENDS) {
-    for (const m of models) {
+  for (const { backend, m, threads } of configs) {
+    const name = `${backend}${threads ? ` ×${threads}` : ''} / ${m.preset}`;
+    const url = `${worker.url}/?backend=${backend}&version=${m.manifest.version}${threads ? `&threads=${threads}` : ''}`;
+    const cold: number[] = [];
+    const reload: number[] = [];
+    const runs: { cold: number; timeline: Timeline; bytes: Bytes; split: ReturnType<typeof coldPath> }[] = [];
+    let warmWeights = 0;
+    for (let run = 1; run <= opts.runs; run++) {
+      process.stderr.write(`${name}: run ${run}/${opts.runs} …\n`);
       const context = await browser.newContext();
       const page = await context.newPage();
-      const bytes = { js: 0, wasm: 0, weights: 0, other: 0 };
-      page.on('requestfinished', async (req) => {
-        const size = (await req.sizes()).responseBodySize;
-        const url = req.url();
-        if (/\/assets\/debug-[^/]+\.js$/.test(url)) return; // the test build's own, not the page's
-        const kind = isWeightFile(url)
-          ? 'weights'
-          : url.endsWith('.js')
-            ? 'js'
-            : url.endsWith('.wasm')
-              ? 'wasm'
-              : 'other';
-        bytes[kind] += size;
-      });
-      const url = `${worker.url}/?backend=${backend}&version=${m.manifest.version}`;
-      const ready = async () => {
-        await page.waitForFunction(
-          () =>
-            !!document.getElementById('grid')?.dataset.drawn ||
-            ['error', 'integrity', 'no-model', 'offline'].includes(
-              document.getElementById('status')?.dataset.state ?? '',
-            ),
-          null,
-          { timeout: 600_000 },
-        );
-        const state = await page.locator('#status').getAttribute('data-state');
-        if (state !== 'ready')
-          throw new Error(`${backend}/${m.preset}: ${await page.locator('#status').textContent()}`);
-        return Number(await page.locator('#grid').getAttribute('data-first-draw-ms'));
-      };
-      process.stderr.write(`${backend} × ${m.preset} …\n`);
+      const bytes = countBytes(page);
       await page.goto(url);
-      const cold = await ready();
+      const coldMs = await firstGrid(page, name);
       await waitForDebugHooks(page);
-      const timings = await page.evaluate(() => window.__gan!.requestTimings());
-      const path = coldPath(timings.navigationStart, cold, timings.requests);
-      const coldBytes = { ...bytes };
-      for (const k of Object.keys(bytes) as (keyof typeof bytes)[]) bytes[k] = 0;
-      await page.reload();
-      const warm = await ready();
-      loads.push({
-        backend,
-        preset: m.preset,
-        coldMs: cold,
-        'cold server wait ms': path.serverWaitMs.toFixed(0),
-        'cold page ms': path.pageMs.toFixed(0),
-        requests: path.requestsBefore,
-        'first script KB': (path.firstScriptBytes / 1024).toFixed(1),
-        warmMs: warm,
-        ...Object.fromEntries(
-          Object.entries(coldBytes).map(([k, v]) => [`cold ${k} KB`, (v / 1024).toFixed(0)]),
-        ),
-        'warm weights B': bytes.weights,
+      const timeline = await page.evaluate(() => window.__gan!.timeline());
+      runs.push({
+        cold: coldMs,
+        timeline,
+        bytes: { ...bytes },
+        split: coldPath(timeline.navigationStart, coldMs, timeline.requests),
       });
-      await waitForDebugHooks(page);
-      const runtime = await page.evaluate(() => window.__gan!.runtime);
-      const slow = backend === 'cpu' || (backend === 'webgpu' && m.preset === 'tutorial');
-      const matmul = await page.evaluate(() => window.__gan!.matmulGflops(256, 5));
-      for (const n of BATCHES) {
-        const t = await page.evaluate(([n, reps]) => window.__gan!.time(n, reps), [
-          n,
-          slow ? 3 : 10,
-        ] as const);
-        rows.push({
-          backend: runtime.label,
-          preset: m.preset,
-          batch: n,
-          'init ms': runtime.initMs.toFixed(0),
-          'first ms': t.firstMs.toFixed(1),
-          'warm ms': t.warmMedianMs.toFixed(1),
-          'MFLOP/digit': (m.flops / 1e6).toFixed(1),
-          'GFLOP/s': ((m.flops * n) / (t.warmMedianMs / 1000) / 1e9).toFixed(2),
-          'matmul GFLOP/s': matmul.toFixed(2),
-        });
-      }
+      cold.push(coldMs);
+      // A repeat visit finds the service worker in charge (it installs after the first grid).
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, {
+        timeout: 120_000,
+      });
+      for (const k of Object.keys(bytes) as (keyof Bytes)[]) bytes[k] = 0;
+      await page.reload();
+      reload.push(await firstGrid(page, `${name} (reload)`));
+      warmWeights = Math.max(warmWeights, bytes.weights);
+      if (run === opts.runs) await timeGeneration(page, m);
       await context.close();
     }
+    const mid = [...runs].sort((a, b) => a.cold - b.cold)[runs.length >> 1];
+    loads.push({
+      backend: name,
+      runs: opts.runs,
+      'cold ms': spread(cold),
+      'reload ms': spread(reload),
+      'cold server wait ms': spread(runs.map((r) => r.split.serverWaitMs)),
+      'requests before grid': mid.split.requestsBefore,
+      'first script KB': (mid.split.firstScriptBytes / 1024).toFixed(1),
+      ...Object.fromEntries(
+        Object.entries(mid.bytes).map(([k, v]) => [`cold ${k} KB`, (v / 1024).toFixed(0)]),
+      ),
+      'reload weights B': warmWeights,
+    });
+    waterfalls.push(
+      `${name}: the cold run with the median time (${mid.cold.toFixed(0)} ms); ms since navigation start\n` +
+        `start   end  thread what  ← waited on (ready at)\n${formatWaterfall(waterfall(mid.timeline))}`,
+    );
   }
 } finally {
   await browser.close();
@@ -206,11 +254,39 @@ try {
   rmSync(persist, { recursive: true, force: true });
 }
 
+async function timeGeneration(page: Page, m: (typeof models)[number]): Promise<void> {
+  await waitForDebugHooks(page);
+  const runtime = await page.evaluate(() => window.__gan!.runtime);
+  const slow = runtime.kind === 'cpu' || (runtime.kind === 'webgpu' && m.preset === 'tutorial');
+  const matmul = await page.evaluate(() => window.__gan!.matmulGflops(256, 5));
+  for (const n of BATCHES) {
+    const t = await page.evaluate(([n, reps]) => window.__gan!.time(n, reps), [n, slow ? 3 : 20] as const);
+    rows.push({
+      backend: runtime.label,
+      preset: m.preset,
+      batch: n,
+      'init ms': runtime.initMs.toFixed(0),
+      'first ms': t.firstMs.toFixed(1),
+      'warm ms': t.warmMedianMs.toFixed(1),
+      'MFLOP/digit': (m.flops / 1e6).toFixed(1),
+      'GFLOP/s': ((m.flops * n) / (t.warmMedianMs / 1000) / 1e9).toFixed(2),
+      'matmul GFLOP/s': matmul.toFixed(2),
+    });
+  }
+}
+
+const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
 console.log(
-  `\nheadless Chromium, ${new Date().toISOString()}; weights: ${models.map((m) => `${m.preset} ${m.bytes.toLocaleString('en-US')} B (${m.manifest.quantization})`).join(', ')}`,
+  `\nheadless Chromium ${chromium}, ${started.toISOString()}; load average (1 / 5 / 15 min) before ` +
+    `${load(loadBefore)}, after ${load(loadavg())} on ${availableParallelism()} cores; weights: ` +
+    models
+      .map((m) => `${m.preset} ${m.bytes.toLocaleString('en-US')} B (${m.manifest.quantization})`)
+      .join(', '),
 );
-console.log(`\ngeneration\n${table(rows)}`);
+console.log(`\ngeneration (the page's last run; warm = median of repeated calls)\n${table(rows)}`);
 console.log(
-  `\nnavigation to the first drawn grid (ms since navigation start; cold = empty cache; server wait = ` +
-    `time some request before the first grid waited for its first byte, page = the rest)\n${table(loads)}`,
+  `\nnavigation to the first drawn grid, ms since navigation start: median (min–max) of ${opts.runs} fresh ` +
+    `contexts each; cold = empty caches, reload = once the service worker controls the page; server wait = ` +
+    `time some request before the first grid waited for its first byte\n${table(loads)}`,
 );
+for (const w of waterfalls) console.log(`\n${w}`);

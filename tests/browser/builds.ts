@@ -4,11 +4,9 @@
 //   (web/src/debug.ts), for the tests and benchmarks that time or steer the engine.
 // Both are built as a shell builds them: vitest sets NODE_ENV=test, with which Vite would build a
 // development flavour (Workbox's logging service worker, other page code).
+// Node only (no DOM types): tests/bench/shipped-worker.ts builds with it. Driving the test build's
+// debug interface is tests/browser/debug-hooks.ts.
 import { execFileSync } from 'node:child_process';
-import type { Page } from 'playwright-core';
-
-// Also what types `window.__gan` in the callbacks handed to page.evaluate.
-export type { DebugHooks } from '../../web/src/debug.ts';
 
 /** The test build's folder: `startLocalWorker({ assets: TEST_BUILD, … })` serves it. */
 export const TEST_BUILD = 'web/dist-test';
@@ -35,15 +33,3 @@ export const buildProductionPage = (o: BuildOptions = {}): void => build('build:
 
 /** Builds the test page (into web/dist-test unless `outDir` says otherwise). */
 export const buildTestPage = (o: BuildOptions = {}): void => build('build:web:test', o);
-
-/** Waits for `window.__gan`, which the test build sets once the first digits are drawn. */
-export async function waitForDebugHooks(page: Page, timeout = 30_000): Promise<void> {
-  try {
-    await page.waitForFunction(() => window.__gan !== undefined, null, { timeout });
-  } catch {
-    throw new Error(
-      `window.__gan did not appear within ${timeout / 1000} s on ${page.url()}: is this the test build ` +
-        `(npm run build:web:test, served from ${TEST_BUILD})?`,
-    );
-  }
-}

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
-import { buildTestPage, waitForDebugHooks } from './builds.ts';
+import { buildTestPage } from './builds.ts';
 import { launchChromium } from './chromium.ts';
+import { waitForDebugHooks } from './debug-hooks.ts';
 import { MODEL, open, waitReady } from './harness.ts';
 
 const persist = mkdtempSync(join(tmpdir(), 'device-lost-'));

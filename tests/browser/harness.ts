@@ -39,7 +39,9 @@ function trackRequests(page: Page): void {
 async function requestReport(page: Page): Promise<string> {
   const failures = failed.get(page) ?? [];
   const fetched: string[] = [];
-  for (const w of page.workers()) {
+  // Not the engine's pthread workers (blob: URLs): one running a WASM thread sits in Atomics.wait
+  // between tasks, and an evaluate there never returns.
+  for (const w of page.workers().filter((w) => !w.url().startsWith('blob:'))) {
     const entries = await w
       .evaluate(() =>
         performance

@@ -16,6 +16,7 @@ const ENGINE_DEBUG_METHODS: Record<keyof EngineDebugApi, true> = {
   matmulGflops: true,
   loseDevice: true,
   requestTimings: true,
+  stepMarks: true,
 };
 /** Names a minifier keeps (globals, property keys, a chunk's exports and file name). */
 const HOOK_NAMES = ['__gan', 'installDebugHooks', '__DEBUG_HOOKS__', ...Object.keys(ENGINE_DEBUG_METHODS)];

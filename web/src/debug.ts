@@ -8,8 +8,8 @@
 // Serve the test build with `startLocalWorker({ assets: 'web/dist-test', … })`, wait for
 // `window.__gan`, then call it from `page.evaluate`.
 import type * as Comlink from 'comlink';
-import type { EngineApi, EngineDebugApi, RequestTiming, RuntimeInfo } from './engine/api.ts';
-import { requestTimings } from './engine/request-timings.ts';
+import type { EngineApi, EngineDebugApi, Mark, RequestTiming, RuntimeInfo } from './engine/api.ts';
+import { marks, requestTimings } from './engine/request-timings.ts';
 
 export interface DebugHooks {
   /** The runtime the engine uses now (it changes when a lost WebGPU device falls back to WASM). */
@@ -18,8 +18,15 @@ export interface DebugHooks {
   time(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
   /** A plain matmul's speed on the same backend. */
   matmulGflops(size: number, reps: number): Promise<number>;
-  /** Every request of the page and of the engine, and when navigation started (epoch ms). */
-  requestTimings(): Promise<{ navigationStart: number; requests: RequestTiming[] }>;
+  /**
+   * Every request of the page and of the engine, their marks and measures (the cold path's steps),
+   * and when navigation started; all in ms since the epoch.
+   */
+  timeline(): Promise<{
+    navigationStart: number;
+    requests: (RequestTiming & { thread: 'page' | 'engine' })[];
+    marks: (Mark & { thread: 'page' | 'engine' })[];
+  }>;
   /** Loses the WebGPU device as a driver reset would (the page should carry on with WASM). */
   loseDevice(): Promise<void>;
 }
@@ -56,9 +63,17 @@ export function installDebugHooks(engine: Comlink.Remote<EngineApi>, runtime: ()
     time: (n, reps) => debug.benchTime(n, reps),
     matmulGflops: (size, reps) => debug.matmulGflops(size, reps),
     loseDevice: () => debug.loseDevice(),
-    requestTimings: async () => ({
-      navigationStart: performance.timeOrigin,
-      requests: [...navigationRequest(), ...requestTimings(), ...(await debug.requestTimings())],
-    }),
+    timeline: async () => {
+      const page = <T>(xs: T[]) => xs.map((x) => ({ ...x, thread: 'page' as const }));
+      const engine = <T>(xs: T[]) => xs.map((x) => ({ ...x, thread: 'engine' as const }));
+      return {
+        navigationStart: performance.timeOrigin,
+        requests: [
+          ...page([...navigationRequest(), ...requestTimings()]),
+          ...engine(await debug.requestTimings()),
+        ],
+        marks: [...page(marks()), ...engine(await debug.stepMarks())],
+      };
+    },
   };
 }

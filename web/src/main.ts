@@ -4,10 +4,11 @@ import * as Comlink from 'comlink';
 import type { Manifest } from '../../contract/index.ts';
 import { downloadPng } from './download.ts';
 import type { DrawSpec, EngineApi, EngineEvent, RuntimeInfo, Started } from './engine/api.ts';
+import { STEP } from './engine/steps.ts';
 import { gridShape, SIZE } from './grid.ts';
 import { lastGood, rememberGood } from './last-good.ts';
+import { requestManifest } from './manifest-request.ts';
 import { showModelInfo } from './model-info.ts';
-import { prefetchWasm } from './prefetch.ts';
 import { type PageState, parseSeed, readState, writeState } from './url-state.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -42,6 +43,8 @@ document.documentElement.dataset.build = __PAGE_BUILD__;
 $<HTMLElement>('build').textContent = __PAGE_BUILD__;
 
 const initial = readState(location.search);
+// First of all: the manifest's request (the engine, once started, reads the answer).
+const manifestAnswer = requestManifest(initial.state.version);
 notes.push(...initial.problems);
 let manifest: Manifest;
 let runtime: RuntimeInfo;
@@ -107,7 +110,10 @@ async function generate(engine: Comlink.Remote<EngineApi>, push = true): Promise
     const s = controls();
     const ms = await draw(engine, spec(s));
     const n = s.view === 'styles' ? s.rows * manifest.classes : s.n;
-    canvas.dataset.firstDrawMs ??= performance.now().toFixed(1); // since navigation started
+    if (canvas.dataset.firstDrawMs === undefined) {
+      canvas.dataset.firstDrawMs = performance.now().toFixed(1); // since navigation started
+      performance.mark(STEP.firstGrid);
+    }
     Object.assign(canvas.dataset, {
       seed: String(s.seed),
       digit: String(s.digit),
@@ -204,11 +210,13 @@ function reserveCanvas(s: PageState): void {
 
 /** The engine in a new module worker, started: it has the model and a runtime (or said why not). */
 async function startEngineOnce(): Promise<{ engine: Comlink.Remote<EngineApi>; started: Started | null }> {
+  performance.mark(STEP.engineCreated);
   const worker = new Worker(new URL('./engine/worker.ts', import.meta.url), {
     type: 'module',
     name: 'engine',
   });
   const engine = Comlink.wrap<EngineApi>(worker);
+  void manifestAnswer.then((a) => engine.manifestAnswered(a));
   // A worker whose script does not load never answers: its error event ends the wait.
   let running = false;
   const failed = new Promise<never>((_, reject) =>
@@ -221,7 +229,11 @@ async function startEngineOnce(): Promise<{ engine: Comlink.Remote<EngineApi>; s
   try {
     const started = await Promise.race([
       engine.start(
-        { backend: initial.state.backend, version: initial.state.version, lastGood: lastGood() },
+        {
+          backend: initial.state.backend,
+          threads: initial.state.threads,
+          lastGood: lastGood(),
+        },
         Comlink.proxy((e: EngineEvent) => onEvent(engine, e)),
       ),
       failed,
@@ -252,7 +264,6 @@ async function startEngine(): Promise<{ engine: Comlink.Remote<EngineApi>; start
 async function main(): Promise<void> {
   showControls(initial.state);
   reserveCanvas(initial.state);
-  prefetchWasm(initial.state.backend);
   const { engine, started } = await startEngine();
   progress.classList.add('done');
   if (!started) {
@@ -274,8 +285,19 @@ async function main(): Promise<void> {
   // fetches what production fetches. The production build has the literal false here: no hooks.
   if (__DEBUG_HOOKS__) void import('./debug.ts').then((d) => d.installDebugHooks(engine, () => runtime));
   // After the first digits: what is not needed to see them.
+  addIcons();
   void import('./history.ts').then((h) => h.showHistory(engine, manifest.version));
   void import('./offline.ts').then((o) => o.registerServiceWorker());
+}
+
+/** The page's icons (tab, home screen): not fetched while the first digits are on their way. */
+function addIcons(): void {
+  document.querySelector('link[rel="icon"]')?.remove();
+  for (const rel of ['icon', 'apple-touch-icon']) {
+    const link = Object.assign(document.createElement('link'), { rel, href: '/icons/icon-192.png' });
+    if (rel === 'icon') link.type = 'image/png';
+    document.head.append(link);
+  }
 }
 
 function wire(engine: Comlink.Remote<EngineApi>): void {

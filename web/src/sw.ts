@@ -1,9 +1,14 @@
 /// <reference lib="webworker" />
-// The page's service worker. Its own files (HTML, scripts, styles, WASM, icons) are precached at
-// install, listed with their hashes by the build, so after one visit the page opens offline. The
-// model's files stay with the page's own verified cache (engine/model-files.ts), not here.
+// The page's service worker. Its own files (HTML, scripts, styles, icons) are precached at install,
+// listed with their hashes by the build (hashed files come from the HTTP cache, where the visit
+// just put them: no second download), so after one visit the page opens offline. The WASM binary
+// is the one the engine ran and kept (wasm-cache.ts), not all three of tfjs's builds; the model's
+// files stay with the page's own verified cache (engine/model-files.ts).
 // Navigations go to the network first: an online visitor always gets the newest deploy's page
-// (whose scripts have new hashed names); the precached page is the offline fallback.
+// (whose scripts have new hashed names); the precached page is the offline fallback. The browser
+// starts that request while this worker starts (navigation preload), and the handler always
+// reads it: a preload response left unread keeps this worker busy, and a new worker waiting for
+// it to finish (see offline.ts).
 // A new worker does not take over by itself: the page asks it to once it has drawn (offline.ts), so
 // the switch never lands while the page and its engine are still fetching their files.
 import { clientsClaim } from 'workbox-core';
@@ -11,25 +16,28 @@ import * as navigationPreload from 'workbox-navigation-preload';
 import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { SKIP_WAITING } from './sw-messages.ts';
+import { WASM_CACHE } from './wasm-cache.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: { url: string; revision: string | null }[] };
 
 // The first worker takes the page that installed it, so one visit is enough to work offline.
 clientsClaim();
 cleanupOutdatedCaches();
-// No navigation preload: it did not make the page measurably faster here, and with it a new deploy's
-// worker stayed in "waiting" (the old worker not idle) in about half of the browser test's runs;
-// without it, in about 1 of 15. Turned off for registrations where an earlier deploy turned it on.
-navigationPreload.disable();
+navigationPreload.enable();
 
 registerRoute(
-  new NavigationRoute(async ({ request }) => {
+  new NavigationRoute(async ({ event, request }) => {
     try {
-      return await fetch(request);
+      const preloaded = await (event as FetchEvent).preloadResponse;
+      return (preloaded as Response | undefined) ?? (await fetch(request));
     } catch {
       return (await matchPrecache('index.html')) ?? Response.error();
     }
   }),
+);
+registerRoute(
+  ({ url }) => url.pathname.endsWith('.wasm'),
+  async ({ request }) => (await (await caches.open(WASM_CACHE)).match(request)) ?? fetch(request),
 );
 precacheAndRoute(self.__WB_MANIFEST);
 

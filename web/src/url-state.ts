@@ -1,7 +1,8 @@
 // The page's state lives in its URL, so a link reproduces what is on screen: the view (a grid of
 // digits or the style grid), how many, which digit, the seed and the model version; ?backend=
 // overrides the runtime choice. The same link draws the same pixels on another machine with the
-// same backend (the latents come from the seed, contract/latent.ts).
+// same backend (the latents come from the seed, contract/latent.ts). ?threads= sets the WASM
+// backend's thread count (for comparing; the engine chooses by itself otherwise).
 import { isVersion } from '../../contract/version.ts';
 
 export const BACKENDS = ['webgpu', 'wasm', 'wasm-simd', 'cpu'] as const;
@@ -9,6 +10,8 @@ export type BackendChoice = (typeof BACKENDS)[number];
 export const COUNTS = [1, 16, 36, 64] as const;
 export const STYLE_ROWS = [1, 3, 6, 10] as const;
 export const MAX_SEED = 0xffffffff;
+/** The WASM thread counts a URL may ask for. */
+export const THREADS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 
 export interface PageState {
   view: 'grid' | 'styles';
@@ -21,6 +24,8 @@ export interface PageState {
   /** A published version to run instead of the promoted one. */
   version: string | null;
   backend: BackendChoice | null;
+  /** WASM threads, instead of the engine's own choice. */
+  threads: number | null;
 }
 
 export const DEFAULT_STATE: PageState = {
@@ -31,6 +36,7 @@ export const DEFAULT_STATE: PageState = {
   seed: 1,
   version: null,
   backend: null,
+  threads: null,
 };
 
 const isSeed = (s: number) => Number.isInteger(s) && s >= 0 && s <= MAX_SEED;
@@ -68,6 +74,7 @@ export function readState(search: string): { state: PageState; problems: string[
     ) ?? state.seed;
   state.version = take('version', (v) => (isVersion(v) ? v : undefined), 'not a version name') ?? null;
   state.backend = take('backend', oneOf(BACKENDS), `use one of ${BACKENDS.join(', ')}`) ?? null;
+  state.threads = take('threads', oneOf(THREADS), `use 1 to ${THREADS.length}`) ?? null;
   return { state, problems };
 }
 
@@ -80,6 +87,7 @@ export function writeState(s: PageState): string {
   q.set('seed', String(s.seed));
   if (s.version) q.set('version', s.version);
   if (s.backend) q.set('backend', s.backend);
+  if (s.threads) q.set('threads', String(s.threads));
   return `?${q}`;
 }
 

@@ -21,10 +21,17 @@ export interface RuntimeInfo {
 
 export interface StartOptions {
   backend: BackendChoice | null;
-  version: string | null;
+  /** WASM threads (?threads=), instead of the engine's own choice. */
+  threads: number | null;
   /** The last manifest that ran here (the page keeps it in localStorage, which workers lack). */
   lastGood: string | null;
 }
+
+/**
+ * What the page's request for the manifest got (web/src/manifest-request.ts): the server's answer,
+ * or that it could not be reached. The page starts it with itself; the engine reads it.
+ */
+export type ManifestAnswer = { status: number; body: string } | { unreachable: 'offline' | 'timeout' };
 
 export interface Started {
   manifest: Manifest;
@@ -58,9 +65,21 @@ export interface RequestTiming {
   bytes: number;
 }
 
+/** A performance mark (no duration) or measure of a thread, in ms since the epoch. */
+export interface Mark {
+  name: string;
+  start: number;
+  end: number;
+}
+
 export interface EngineApi {
-  /** Resolves with the model and runtime, or null when there is nothing to run (the status event says why). */
+  /**
+   * Resolves with the model and runtime, or null when there is nothing to run (the status event
+   * says why). It reads the manifest the page hands over with `manifestAnswered`.
+   */
   start(opts: StartOptions, onEvent: (e: EngineEvent) => void): Promise<Started | null>;
+  /** The page's request for the manifest has its answer (before or after `start`). */
+  manifestAnswered(answer: ManifestAnswer): Promise<void>;
   draw(spec: DrawSpec): Promise<Drawn>;
   /** One page of the published versions, newest first (validated against the contract). */
   versions(): Promise<VersionList>;
@@ -79,4 +98,6 @@ export interface EngineDebugApi {
   loseDevice(): Promise<void>;
   /** The engine's own requests so far (scripts, WASM, manifest, files). */
   requestTimings(): Promise<RequestTiming[]>;
+  /** The engine's marks and measures so far (its steps: runtime plan, WASM compile, files, …). */
+  stepMarks(): Promise<Mark[]>;
 }

@@ -1,10 +1,10 @@
 // The engine's half of the debug interface (the page's half, and the whole interface, are described
 // in web/src/debug.ts). Only the test build (npm run build:web:test) reaches this module: worker.ts
-// uses it under `__DEBUG_HOOKS__`, which the production build sets to false, so it is not bundled.
-import { latents, type Manifest } from '../../../contract/index.ts';
+// imports it under `__DEBUG_HOOKS__`, which the production build sets to false, so it is not bundled.
+import type { latents, Manifest } from '../../../contract/index.ts';
 import type { EngineDebugApi } from './api.ts';
 import type { Generator } from './generator.ts';
-import { requestTimings } from './request-timings.ts';
+import { marks, requestTimings } from './request-timings.ts';
 import type { Tf } from './runtime.ts';
 
 /** What the engine has once started: read when a method is called (a lost device replaces it). */
@@ -12,12 +12,14 @@ export interface Loaded {
   tf: Tf;
   generator: Generator;
   manifest: Manifest;
+  /** The contract's sampler, from the engine's own chunk (so that this module adds no copy of the contract). */
+  latents: typeof latents;
 }
 
 export function engineDebug(loaded: () => Loaded): EngineDebugApi {
   return {
     async benchTime(n, reps) {
-      const { generator, manifest } = loaded();
+      const { generator, manifest, latents } = loaded();
       const l = latents(7, n, manifest.latentDim, manifest.classes, 'any');
       const firstMs = (await generator.generate(l, n)).ms;
       const warm: number[] = [];
@@ -48,5 +50,6 @@ export function engineDebug(loaded: () => Loaded): EngineDebugApi {
     },
 
     requestTimings: async () => requestTimings(),
+    stepMarks: async () => marks(),
   };
 }

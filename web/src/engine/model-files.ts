@@ -2,6 +2,7 @@
 // anything else sees it, and keeps verified files in the Cache API under their hash: a repeat visit
 // reads them from there (0 bytes downloaded), a new version downloads only files it does not share.
 import { type Manifest, type ModelFile, runtimeFiles } from '../../../contract/index.ts';
+import { STALL_MS } from '../stall.ts';
 import { sha256Hex } from './hex.ts';
 
 const CACHE = 'mnist-gan-files-v1';
@@ -27,9 +28,6 @@ async function openCache(): Promise<Cache | null> {
     return null; // e.g. storage disabled: work without a cache
   }
 }
-
-/** A download that receives nothing for this long is given up on, and tried once more. */
-export const STALL_MS = 15_000;
 
 export class StalledError extends Error {}
 

@@ -1,9 +1,10 @@
 // Which model to run and its verified files: the promoted (or asked-for) version from the API, or,
 // when that cannot be had (offline, a damaged file), the last good one from the cache.
 import type { Manifest } from '../../../contract/index.ts';
-import type { EngineEvent, LoadState } from './api.ts';
-import { fetchManifest, NoModelError, OfflineError, parseManifest } from './manifest.ts';
+import type { EngineEvent, LoadState, ManifestAnswer } from './api.ts';
+import { NoModelError, OfflineError, parseManifest, readManifest } from './manifest.ts';
 import { IntegrityError, loadFiles, StalledError } from './model-files.ts';
+import { STEP, step } from './steps.ts';
 
 export interface ModelToRun {
   manifest: Manifest;
@@ -13,7 +14,7 @@ export interface ModelToRun {
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 
 export async function obtainModel(
-  version: string | null,
+  answer: Promise<ManifestAnswer>,
   lastGood: string | null,
   emit: (e: EngineEvent) => void,
 ): Promise<ModelToRun | null> {
@@ -38,7 +39,8 @@ export async function obtainModel(
   };
   let manifest: Manifest;
   try {
-    manifest = await fetchManifest(version);
+    const got = await answer;
+    manifest = await step(STEP.manifest, async () => readManifest(got));
   } catch (e) {
     if (e instanceof NoModelError) {
       emit({
@@ -53,15 +55,17 @@ export async function obtainModel(
   }
   emit({ type: 'status', state: 'downloading', text: `Downloading model ${manifest.version}…` });
   try {
-    const files = await loadFiles(manifest, (p) => {
-      emit({ type: 'progress', version: manifest.version, ...p });
-      const fetched = p.loaded - p.fromCache;
-      emit({
-        type: 'status',
-        state: 'downloading',
-        text: `Downloading model ${manifest.version}: ${kb(fetched)} downloaded, ${kb(p.fromCache)} from the cache, of ${kb(p.total)}.`,
-      });
-    });
+    const files = await step(STEP.files, () =>
+      loadFiles(manifest, (p) => {
+        emit({ type: 'progress', version: manifest.version, ...p });
+        const fetched = p.loaded - p.fromCache;
+        emit({
+          type: 'status',
+          state: 'downloading',
+          text: `Downloading model ${manifest.version}: ${kb(fetched)} downloaded, ${kb(p.fromCache)} from the cache, of ${kb(p.total)}.`,
+        });
+      }),
+    );
     return { manifest, files };
   } catch (e) {
     if (e instanceof IntegrityError) {

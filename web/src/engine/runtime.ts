@@ -1,8 +1,12 @@
 // Which TensorFlow.js backend runs the generator. WebGPU when a real (non-fallback) adapter exists:
 // a software adapter (SwiftShader) ran 3–6× slower than WASM. Else WASM (threaded SIMD when the page
 // is cross-origin isolated, SIMD otherwise), else CPU. Each backend is imported only when chosen.
+// The choice (planRuntime) is made before tfjs has loaded, and a WASM choice starts its binary's
+// download and compile right away; startRuntime then starts what was chosen.
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../url-state.ts';
+import { STEP, step } from './steps.ts';
+import { planWasm, type WasmPlan } from './wasm-binary.ts';
 
 export type Tf = typeof tfc;
 
@@ -14,6 +18,8 @@ export interface Runtime {
   /** Resolves when a WebGPU device is lost (never for the others). */
   lost: Promise<string>;
 }
+
+export type RuntimePlan = { kind: 'webgpu' } | { kind: 'wasm'; wasm: WasmPlan } | { kind: 'cpu' };
 
 const never = new Promise<string>(() => {});
 
@@ -31,10 +37,33 @@ export async function webgpuAdapter(): Promise<{ ok: boolean; reason: string }> 
   return { ok: true, reason: '' };
 }
 
+/**
+ * What to run: the requested backend, or the best this device has (says why when it passes over
+ * WebGPU). A WASM plan's binary starts downloading and compiling now. `threads` overrides the
+ * WASM thread count.
+ */
+export async function planRuntime(
+  choice: BackendChoice | null,
+  threads: number | null,
+  note: (line: string) => void,
+): Promise<RuntimePlan> {
+  const wasm = (threaded: boolean): RuntimePlan => {
+    void import('./wasm-backend.ts').catch(() => {}); // its scripts, alongside the binary
+    return { kind: 'wasm', wasm: planWasm({ threaded, threads: threads ?? undefined }) };
+  };
+  if (choice === 'webgpu' || choice === 'cpu') return { kind: choice };
+  if (choice === 'wasm' || choice === 'wasm-simd') return wasm(choice === 'wasm');
+  const gpu = await webgpuAdapter();
+  if (gpu.ok) return { kind: 'webgpu' };
+  note(`Not using WebGPU: ${gpu.reason}.`);
+  return wasm(true);
+}
+
 async function initWebgpu(tf: Tf): Promise<Runtime> {
   const t0 = performance.now();
-  await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu'))) throw new Error('the WebGPU backend failed to start');
+  await step(STEP.backendScript, () => import('@tensorflow/tfjs-backend-webgpu'));
+  if (!(await step(STEP.runtimeStart, () => tf.setBackend('webgpu'))))
+    throw new Error('the WebGPU backend failed to start');
   await tf.ready();
   const backend = tf.backend() as unknown as {
     device: GPUDevice;
@@ -50,28 +79,13 @@ async function initWebgpu(tf: Tf): Promise<Runtime> {
   };
 }
 
-async function initWasm(tf: Tf, threads: boolean): Promise<Runtime> {
+async function initWasm(tf: Tf, plan: WasmPlan): Promise<Runtime> {
   const t0 = performance.now();
-  const [wasm, simd, threadedSimd, plain] = await Promise.all([
-    import('@tensorflow/tfjs-backend-wasm'),
-    import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm?url'),
-    import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm?url'),
-    import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm?url'),
-  ]);
-  // Served from our own origin (the page is cross-origin isolated; no CDN).
-  wasm.setWasmPaths({
-    'tfjs-backend-wasm-simd.wasm': simd.default,
-    'tfjs-backend-wasm-threaded-simd.wasm': threadedSimd.default,
-    'tfjs-backend-wasm.wasm': plain.default,
-  });
-  if (!threads) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  if (!(await tf.setBackend('wasm'))) throw new Error('the WASM backend failed to start');
-  await tf.ready();
-  const hasSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const hasThreads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-  const n = hasThreads ? wasm.getThreadsCount() : 1;
+  const { startWasmBackend } = await step(STEP.backendScript, () => import('./wasm-backend.ts'));
+  const threads = await startWasmBackend(tf, plan);
+  const simd = plan.build === 'plain' ? '' : ' SIMD';
   return {
-    label: `WASM${hasSimd ? ' SIMD' : ''}${hasThreads ? ` + threads (${n} worker${n === 1 ? '' : 's'})` : ', single-threaded'}`,
+    label: `WASM${simd}, ${threads} thread${threads === 1 ? '' : 's'}`,
     kind: 'wasm',
     initMs: performance.now() - t0,
     lost: never,
@@ -95,29 +109,33 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   ]);
 }
 
-/** Starts the requested backend, or the best available one; says why it chose it. */
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Starts what `plan` says. When nothing was requested (`fallback`), a WebGPU that fails to start
+ * gives way to WASM, and a WASM that fails to the CPU, each with a note.
+ */
 export async function startRuntime(
   tf: Tf,
-  choice: BackendChoice | null,
+  plan: RuntimePlan,
   note: (line: string) => void,
+  fallback = true,
 ): Promise<Runtime> {
-  if (choice === 'webgpu') return within(30_000, 'WebGPU', initWebgpu(tf));
-  if (choice === 'wasm') return within(30_000, 'WASM', initWasm(tf, true));
-  if (choice === 'wasm-simd') return within(30_000, 'WASM', initWasm(tf, false));
-  if (choice === 'cpu') return initCpu(tf);
-  const gpu = await webgpuAdapter();
-  if (!gpu.ok) note(`Not using WebGPU: ${gpu.reason}.`);
-  if (gpu.ok) {
+  if (plan.kind === 'cpu') return initCpu(tf);
+  if (plan.kind === 'webgpu') {
     try {
       return await within(30_000, 'WebGPU', initWebgpu(tf));
     } catch (e) {
-      note(`WebGPU failed (${e instanceof Error ? e.message : String(e)}); using WASM.`);
+      if (!fallback) throw e;
+      note(`WebGPU failed (${describe(e)}); using WASM.`);
+      return startRuntime(tf, { kind: 'wasm', wasm: planWasm({ threaded: true }) }, note, fallback);
     }
   }
   try {
-    return await within(30_000, 'WASM', initWasm(tf, true));
+    return await within(30_000, 'WASM', initWasm(tf, plan.wasm));
   } catch (e) {
-    note(`WASM failed (${e instanceof Error ? e.message : String(e)}); using the CPU.`);
+    if (!fallback) throw e;
+    note(`WASM failed (${describe(e)}); using the CPU.`);
     return initCpu(tf);
   }
 }

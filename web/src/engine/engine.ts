@@ -1,0 +1,112 @@
+// The engine's model side: finds the model, downloads and verifies it, builds the generator on the
+// runtime the entry (worker.ts) started choosing, and turns requests into pixels. It is the bulk
+// of the engine's own code (the contract's schemas among it), loaded while the runtime's binary
+// and tfjs's scripts download.
+import * as Comlink from 'comlink';
+import { latents, type Manifest, styleLatents, versionListSchema } from '../../../contract/index.ts';
+import { gridImage } from '../grid.ts';
+import type {
+  Drawn,
+  DrawSpec,
+  EngineEvent,
+  ManifestAnswer,
+  RuntimeInfo,
+  Started,
+  StartOptions,
+} from './api.ts';
+import type { Loaded } from './debug.ts';
+import { type Generator, loadGenerator } from './generator.ts';
+import { slerp } from './latent.ts';
+import { obtainModel } from './model-source.ts';
+import { planRuntime, type Runtime, type RuntimePlan, startRuntime, type Tf } from './runtime.ts';
+import { STEP, step } from './steps.ts';
+
+let tf: Tf;
+let runtime: Runtime;
+let generator: Generator;
+let manifest: Manifest;
+let firstDraw = true;
+
+const info = (r: Runtime): RuntimeInfo => ({ label: r.label, kind: r.kind, initMs: r.initMs });
+
+/** What the entry started before this module arrived. */
+export interface Early {
+  /** The page's request for the manifest. */
+  answer: Promise<ManifestAnswer>;
+  plan: Promise<RuntimePlan>;
+  tf: Promise<Tf>;
+  /** Lines the runtime's choice and start have to say (shown once the model is there). */
+  notes: string[];
+}
+
+/** The latents a spec asks for, and how many digits per row. */
+function latentsFor(spec: DrawSpec): {
+  z: Float32Array;
+  labels: Int32Array | null;
+  n: number;
+  cols?: number;
+} {
+  const { latentDim: dim, classes } = manifest;
+  const make = (seed: number) =>
+    spec.view === 'styles'
+      ? styleLatents(seed, spec.rows, dim, classes)
+      : latents(seed, spec.n, dim, classes, spec.digit);
+  const from = make(spec.seed);
+  const n = spec.view === 'styles' ? spec.rows * classes : spec.n;
+  const cols = spec.view === 'styles' ? classes : undefined;
+  if (!spec.walkTo) return { ...from, n, cols };
+  // A walk keeps the classes of its start and moves the noise along the sphere.
+  const to = make(spec.walkTo.seed);
+  return { z: slerp(from.z, to.z, dim, spec.walkTo.t), labels: from.labels, n, cols };
+}
+
+export async function start(
+  opts: StartOptions,
+  onEvent: (e: EngineEvent) => void,
+  early: Early,
+): Promise<Started | null> {
+  const note = (line: string) => early.notes.push(line);
+  const runtimeReady = Promise.all([early.tf, early.plan]).then(([tfCore, plan]) => {
+    tf = tfCore;
+    return startRuntime(tf, plan, note, opts.backend === null);
+  });
+  runtimeReady.catch(() => {}); // reported below, if the model arrives
+  const model = await obtainModel(early.answer, opts.lastGood, onEvent);
+  if (!model) return null;
+  onEvent({ type: 'status', state: 'loading', text: 'Starting the runtime…' });
+  runtime = await runtimeReady;
+  for (const text of early.notes) onEvent({ type: 'note', text });
+  manifest = model.manifest;
+  generator = await step(STEP.generator, () => loadGenerator(tf, manifest, model.files));
+  void runtime.lost.then(async (why) => {
+    // WebGPU can lose its device (driver reset, GPU process crash): carry on with WASM.
+    onEvent({ type: 'note', text: `The WebGPU device was lost (${why}); switched to WASM.` });
+    const wasm = await planRuntime('wasm', opts.threads, () => {});
+    runtime = await startRuntime(tf, wasm, (text) => onEvent({ type: 'note', text }));
+    generator = await loadGenerator(tf, manifest, model.files);
+    onEvent({ type: 'runtime', runtime: info(runtime) });
+  });
+  return { manifest, runtime: info(runtime) };
+}
+
+export async function draw(spec: DrawSpec): Promise<Drawn> {
+  if (!generator) throw new Error('The model is not loaded yet.');
+  const l = latentsFor(spec);
+  const generate = () => generator.generate(l, l.n);
+  const { pixels, ms } = await (firstDraw ? step(STEP.generate, generate) : generate());
+  firstDraw = false;
+  const image = gridImage(pixels, l.n, l.cols);
+  const drawn: Drawn = { ...image, n: l.n, cols: l.cols ?? Math.ceil(Math.sqrt(l.n)), ms };
+  return Comlink.transfer(drawn, [image.rgba.buffer]);
+}
+
+export async function versions() {
+  const res = await fetch('/v1/models?limit=50', { cache: 'no-cache' });
+  if (!res.ok) throw new Error(`The model server answered ${res.status} for the version list.`);
+  const parsed = versionListSchema.safeParse(await res.json());
+  if (!parsed.success) throw new Error('The version list does not follow the contract.');
+  return parsed.data;
+}
+
+/** What the test build's debug methods work on (read when called: a lost device replaces it). */
+export const loaded = (): Loaded => ({ tf, generator, manifest, latents });
