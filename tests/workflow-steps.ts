@@ -3,7 +3,7 @@
 // expression package (@actions/expressions), the workflow's, job's and step's env are layered, the
 // script runs under `bash -eo pipefail` with the GITHUB_* files. Steps that `uses:` an action are not
 // run here (checkout, setup-node, artifacts): the tests do their part themselves.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,9 +129,10 @@ export function findStep(workflow: Workflow, jobId: string, idOrName: string): S
 
 /**
  * Runs one `run:` step of a job here: its env evaluated over the job's (with `overrides` for what
- * stands in for the runner), its script interpolated, under bash -eo pipefail in `cwd`.
+ * stands in for the runner), its script interpolated, under bash -eo pipefail in `cwd`. Asynchronous,
+ * so servers of the test's own process (stand-ins the step talks to) keep answering meanwhile.
  */
-export function runStep(
+export async function runStep(
   workflow: Workflow,
   jobId: string,
   idOrName: string,
@@ -141,7 +142,7 @@ export function runStep(
     extraEnv?: NodeJS.ProcessEnv;
     cwd?: string;
   },
-): StepRun {
+): Promise<StepRun> {
   const step = findStep(workflow, jobId, idOrName);
   if (!step.run) throw new Error(`step '${idOrName}' of '${jobId}' runs an action, not a script`);
   const base = jobEnv(workflow, jobId, opts.contexts, opts.overrides);
@@ -151,9 +152,8 @@ export function runStep(
   const summaryFile = join(files, 'summary.md');
   const outputFile = join(files, 'output');
   writeFileSync(summaryFile, '');
-  const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+  const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
     cwd: opts.cwd ?? process.cwd(),
-    encoding: 'utf8',
     timeout: 900_000,
     env: {
       ...process.env,
@@ -167,6 +167,15 @@ export function runStep(
       RUNNER_TEMP: files,
     },
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const status = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   const outputs = existsSync(outputFile)
     ? Object.fromEntries(
         readFileSync(outputFile, 'utf8')
@@ -176,9 +185,9 @@ export function runStep(
       )
     : {};
   return {
-    status: r.status ?? 1,
-    stdout: r.stdout,
-    stderr: r.stderr,
+    status,
+    stdout,
+    stderr,
     summary: existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '',
     outputs,
     env,

@@ -103,7 +103,7 @@ afterAll(async () => {
 });
 
 describe('the workflows', () => {
-  it("pass GitHub's own parser; a broken one does not", () => {
+  it("pass GitHub's own parser; a broken one does not", async () => {
     for (const f of readdirSync(WORKFLOWS)) {
       expect(workflowErrors(f, readFileSync(join(WORKFLOWS, f), 'utf8')), f).toEqual([]);
     }
@@ -114,7 +114,7 @@ describe('the workflows', () => {
     expect(workflowErrors('broken.yml', broken).length).toBeGreaterThan(0);
   });
 
-  it('every action is pinned by its full commit SHA, its version in a comment; Dependabot keeps them current', () => {
+  it('every action is pinned by its full commit SHA, its version in a comment; Dependabot keeps them current', async () => {
     for (const f of readdirSync(WORKFLOWS)) {
       for (const line of readFileSync(join(WORKFLOWS, f), 'utf8')
         .split('\n')
@@ -128,7 +128,7 @@ describe('the workflows', () => {
     expect(dependabot.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['github-actions', 'npm']);
   });
 
-  it("train.yml's dispatch inputs are retrainRequestSchema's fields, choices and defaults", () => {
+  it("train.yml's dispatch inputs are retrainRequestSchema's fields, choices and defaults", async () => {
     const inputs = (train.on.workflow_dispatch as { inputs: Record<string, Record<string, unknown>> }).inputs;
     const shape = retrainRequestSchema.shape;
     expect(Object.keys(inputs).sort()).toEqual(Object.keys(shape).sort());
@@ -145,7 +145,7 @@ describe('the workflows', () => {
       expect(Object.keys(inputs)).toContain(k);
   });
 
-  it('which jobs start: weekly and full runs train and publish; smoke runs only the checks; publish off skips publishing', () => {
+  it('which jobs start: weekly and full runs train and publish; smoke runs only the checks; publish off skips publishing', async () => {
     expect(jobsThatRun(contexts('schedule'))).toEqual(['preflight', 'train', 'publish']);
     expect(jobsThatRun(contexts('workflow_dispatch'))).toEqual(['preflight', 'train', 'publish']);
     expect(jobsThatRun(contexts('workflow_dispatch', { mode: 'smoke' }))).toEqual([
@@ -167,20 +167,20 @@ describe('the workflows', () => {
 describe('train.yml, run here', () => {
   const c = contexts('workflow_dispatch', { steps: '4' });
 
-  it('the GPU job: its pipeline step trains, evaluates, exports and gates; a refused gate fails it', () => {
-    const refused = runStep(train, 'train', 'pipeline', {
+  it('the GPU job: its pipeline step trains, evaluates, exports and gates; a refused gate fails it', async () => {
+    const refused = await runStep(train, 'train', 'pipeline', {
       contexts: c,
       overrides: { GPU_FLAGS: CPU_FOR_GPU },
     });
     expect(refused.status).toBe(10);
     expect(readRecord(runDir(c), 'gate')?.status).toBe('refused');
     // The job summary (always) says so, from the records.
-    const summary = runStep(train, 'train', 'Job summary', { contexts: c });
+    const summary = await runStep(train, 'train', 'Job summary', { contexts: c });
     expect(summary.status).toBe(0);
     expect(summary.summary).toContain('| gate | refused |');
     expect(summary.summary).toContain('| publish | not run | | |');
 
-    const passed = runStep(train, 'train', 'pipeline', {
+    const passed = await runStep(train, 'train', 'pipeline', {
       contexts: c,
       overrides: { GPU_FLAGS: `${CPU_FOR_GPU} ${LOOSE_GATE}` },
     });
@@ -191,10 +191,10 @@ describe('train.yml, run here', () => {
     expect(existsSync(join(runDir(c), 'pipeline', 'publish.json'))).toBe(false);
   });
 
-  it('the publish job: publishes the artifact to R2 and promotes it; re-run, the same version; a worse model stays unpromoted', () => {
+  it('the publish job: publishes the artifact to R2 and promotes it; re-run, the same version; a worse model stays unpromoted', async () => {
     handOver(runDir(c));
     const version = readResult(runDir(c), 'export')!.result.version;
-    const first = runStep(train, 'publish', 'publish', { contexts: c, extraEnv: s3Env() });
+    const first = await runStep(train, 'publish', 'publish', { contexts: c, extraEnv: s3Env() });
     expect(first.stderr).not.toMatch(/^error/m);
     expect(first.status).toBe(0);
     expect(promoted()).toBe(version);
@@ -202,7 +202,7 @@ describe('train.yml, run here', () => {
     expect(s3.seen.length).toBeGreaterThan(0);
 
     // "Re-run failed jobs": the publish job alone, from the same artifact.
-    const again = runStep(train, 'publish', 'publish', { contexts: c, extraEnv: s3Env() });
+    const again = await runStep(train, 'publish', 'publish', { contexts: c, extraEnv: s3Env() });
     expect(again.status).toBe(0);
     expect(versions()).toEqual([version]);
 
@@ -214,18 +214,18 @@ describe('train.yml, run here', () => {
       metrics: { ...better.metrics, fid: 0.001 },
     };
     s3.objects.set(r2Keys.latest, Buffer.from(JSON.stringify(best)));
-    const worse = runStep(train, 'publish', 'publish', { contexts: c, extraEnv: s3Env() });
+    const worse = await runStep(train, 'publish', 'publish', { contexts: c, extraEnv: s3Env() });
     expect(worse.status).toBe(0);
     expect(worse.stdout).toMatch(
       /::warning title=Published, not promoted::worse than the promoted 20991231T000000Z-00000001/,
     );
     expect(promoted()).toBe(best.version);
-    const summary = runStep(train, 'publish', 'Job summary', { contexts: c });
+    const summary = await runStep(train, 'publish', 'Job summary', { contexts: c });
     expect(summary.summary).toContain(`Published **${version}** without promoting it`);
     expect(summary.summary).toContain('(promoted before: 20991231T000000Z-00000001, FID 0.001;');
 
     // force: promotes it anyway.
-    const forced = runStep(train, 'publish', 'publish', {
+    const forced = await runStep(train, 'publish', 'publish', {
       contexts: contexts('workflow_dispatch', { steps: '4', force: true }),
       extraEnv: s3Env(),
     });
@@ -233,12 +233,12 @@ describe('train.yml, run here', () => {
     expect(promoted()).toBe(version);
   });
 
-  it('without the R2 secrets the publish step is skipped and the summary says why', () => {
+  it('without the R2 secrets the publish step is skipped and the summary says why', async () => {
     const noSecrets = { ...c, secrets: {} };
     const env = jobEnv(train, 'publish', noSecrets);
     expect(env.R2_CONFIGURED).toBe('false');
     expect(condition(findStep(train, 'publish', 'publish').if, { ...noSecrets, env })).toBe(false);
-    const summary = runStep(train, 'publish', 'Job summary', { contexts: noSecrets });
+    const summary = await runStep(train, 'publish', 'Job summary', { contexts: noSecrets });
     expect(summary.stdout).toContain('::warning title=Not published::not published: the repository secrets');
     expect(summary.summary).toContain('**Not published**');
   });
@@ -248,8 +248,11 @@ describe('train.yml mode smoke, run here', () => {
   const c = contexts('workflow_dispatch', { mode: 'smoke' });
   const quick = '--steps 2 --batch-size 8 --train-digits 256';
 
-  it('with --require-gpu on a machine without one: both routes fail, each says why, the job fails', () => {
-    const r = runStep(train, 'smoke', 'gpu-check', { contexts: c, overrides: { GPU_CHECK_FLAGS: quick } });
+  it('with --require-gpu on a machine without one: both routes fail, each says why, the job fails', async () => {
+    const r = await runStep(train, 'smoke', 'gpu-check', {
+      contexts: c,
+      overrides: { GPU_CHECK_FLAGS: quick },
+    });
     expect(r.status).toBe(1);
     expect(r.summary).toContain('| tfjs-node-gpu (CUDA) | FAILED |');
     expect(r.summary).toMatch(
@@ -259,8 +262,8 @@ describe('train.yml mode smoke, run here', () => {
 
   it.skipIf(vulkanForTests() !== null)(
     'where a route trains (here WebGPU on the software adapter, allowed), the table says so',
-    () => {
-      const r = runStep(train, 'smoke', 'gpu-check', {
+    async () => {
+      const r = await runStep(train, 'smoke', 'gpu-check', {
         contexts: c,
         overrides: { GPU_CHECK_FLAGS: `${quick} --allow-software` },
       });
@@ -278,7 +281,7 @@ describe('deploy.yml', () => {
     github: { event_name: 'workflow_run', event: { workflow_run: { conclusion, event, head_sha: 'abc' } } },
   });
 
-  it('deploys a push to main only after its tests passed; pull requests and failures never', () => {
+  it('deploys a push to main only after its tests passed; pull requests and failures never', async () => {
     expect(deploy.on.workflow_run).toMatchObject({
       workflows: ['ci'],
       types: ['completed'],
@@ -290,14 +293,14 @@ describe('deploy.yml', () => {
     expect(condition(deploy.jobs.configured.if, { github: { event_name: 'workflow_dispatch' } })).toBe(true);
   });
 
-  it('without the Cloudflare secrets (a fork) it is skipped with a notice; with them it deploys', () => {
+  it('without the Cloudflare secrets (a fork) it is skipped with a notice; with them it deploys', async () => {
     const base = { ...run('success', 'push'), vars: { MODEL_API_URL: 'https://gan.example.workers.dev' } };
-    const fork = runStep(deploy, 'configured', 'check', { contexts: { ...base, secrets: {} } });
+    const fork = await runStep(deploy, 'configured', 'check', { contexts: { ...base, secrets: {} } });
     expect(fork.status).toBe(0);
     expect(fork.outputs.ready).toBe('false');
     expect(fork.stdout).toContain('::notice title=Deploy skipped::set the secrets CLOUDFLARE_API_TOKEN');
     const secrets = { CLOUDFLARE_API_TOKEN: 't', CLOUDFLARE_ACCOUNT_ID: 'a' };
-    const ours = runStep(deploy, 'configured', 'check', { contexts: { ...base, secrets } });
+    const ours = await runStep(deploy, 'configured', 'check', { contexts: { ...base, secrets } });
     expect(ours.outputs.ready).toBe('true');
     expect(condition(deploy.jobs.deploy.if, { needs: { configured: { outputs: ours.outputs } } })).toBe(true);
     expect(condition(deploy.jobs.deploy.if, { needs: { configured: { outputs: fork.outputs } } })).toBe(
