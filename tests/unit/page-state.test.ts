@@ -1,7 +1,9 @@
-// The page's pure parts: its URL state (permalinks), the style grid's latents, the grid image.
+// The page's pure parts: its URL state (permalinks), what it is doing (its mode), the style grid's
+// latents, the grid image.
 import { describe, expect, it } from 'vitest';
 import { latents, styleLatents } from '../../contract/index.ts';
 import { gray, gridImage, gridShape, SIZE } from '../../web/src/grid.ts';
+import { type Mode, next, type PageEvent, showsLoading, walkGoesOn } from '../../web/src/page-mode.ts';
 import { DEFAULT_STATE, parseSeed, readState, writeState } from '../../web/src/url-state.ts';
 
 describe('the URL state', () => {
@@ -44,6 +46,8 @@ describe('the URL state', () => {
       'Ignored ?version=latest: not a version name.',
       'Ignored ?backend=tpu: use one of webgpu, wasm, wasm-simd, cpu.',
     ]);
+    expect(readState('?threads=9').problems).toEqual(['Ignored ?threads=9: use 1 to 8.']);
+    expect(readState('?threads=0').state.threads).toBeNull();
     expect(readState('?seed=4294967296').problems).toHaveLength(1);
     expect(readState('?seed=4294967295').state.seed).toBe(4294967295);
   });
@@ -52,6 +56,96 @@ describe('the URL state', () => {
     expect(parseSeed(' 12 ')).toBe(12);
     for (const bad of ['', '1.5', '-3', '1e3', 'abc', '4294967296'])
       expect(() => parseSeed(bad), bad).toThrow('The seed must be a whole number from 0 to 4294967295.');
+  });
+});
+
+describe('the page mode', () => {
+  /** The modes and effects a run of events goes through, from `from`. */
+  const run = (from: Mode, events: PageEvent[]) => {
+    let mode = from;
+    return events.map((e) => {
+      const step = next(mode, e);
+      mode = step.mode;
+      return { mode: step.mode, effect: step.effect };
+    });
+  };
+  const draw = (push: boolean): PageEvent => ({ type: 'draw', push });
+  const idle: Mode = { kind: 'idle' };
+
+  it('starts by drawing the first grid without a new history entry, or stays without a model', () => {
+    expect(next({ kind: 'starting' }, { type: 'started' })).toEqual({
+      mode: { kind: 'drawing', again: false },
+      effect: { do: 'draw', push: false },
+    });
+    const none = run({ kind: 'starting' }, [
+      { type: 'unavailable' },
+      draw(true),
+      { type: 'walk' },
+      { type: 'redraw' },
+    ]);
+    expect(none.map((s) => s.mode.kind)).toEqual([
+      'unavailable',
+      'unavailable',
+      'unavailable',
+      'unavailable',
+    ]);
+    expect(none.every((s) => s.effect === null)).toBe(true);
+    // The controls are off while starting: nothing of the visitor's is drawn early.
+    expect(next({ kind: 'starting' }, draw(true))).toEqual({ mode: { kind: 'starting' }, effect: null });
+  });
+
+  it("shows the engine's loading progress only while starting", () => {
+    expect(showsLoading({ kind: 'starting' })).toBe(true);
+    for (const kind of ['idle', 'unavailable'] as const) expect(showsLoading({ kind })).toBe(false);
+    expect(showsLoading({ kind: 'drawing', again: false })).toBe(false);
+  });
+
+  it('a request while drawing is drawn once more afterwards, with the latest controls, however many came', () => {
+    const steps = run(idle, [draw(true), draw(true), draw(true), { type: 'drawn' }, { type: 'drawn' }]);
+    expect(steps.map((s) => s.mode)).toEqual([
+      { kind: 'drawing', again: false },
+      { kind: 'drawing', again: true },
+      { kind: 'drawing', again: true },
+      { kind: 'drawing', again: false },
+      idle,
+    ]);
+    expect(steps.map((s) => s.effect)).toEqual([
+      { do: 'draw', push: true },
+      null,
+      null,
+      { do: 'draw', push: true },
+      null,
+    ]);
+  });
+
+  it('a walk runs until it ends or is stopped; a finished walk draws the next seed, a stopped one does not', () => {
+    const finished = run(idle, [{ type: 'walk' }, draw(true), { type: 'walked', completed: true }]);
+    expect(finished.map((s) => s.effect)).toEqual([{ do: 'walk' }, null, { do: 'draw', push: true }]);
+    expect(walkGoesOn(finished[0].mode)).toBe(true);
+    expect(walkGoesOn(finished[1].mode)).toBe(true); // a control changed meanwhile does not stop it
+    const stopped = run(idle, [{ type: 'walk' }, { type: 'walk' }, { type: 'walked', completed: true }]);
+    expect(walkGoesOn(stopped[1].mode)).toBe(false);
+    expect(stopped[2]).toEqual({ mode: idle, effect: null });
+    expect(run(idle, [{ type: 'walk' }, { type: 'walked', completed: false }])[1]).toEqual({
+      mode: idle,
+      effect: null,
+    });
+  });
+
+  it('Back/Forward or a new runtime stops a walk and redraws; the grids they replace are ignored', () => {
+    const steps = run(idle, [
+      { type: 'walk' },
+      { type: 'redraw' },
+      { type: 'walked', completed: false },
+      { type: 'drawn' },
+    ]);
+    expect(steps.map((s) => s.mode.kind)).toEqual(['walking', 'drawing', 'drawing', 'idle']);
+    expect(walkGoesOn(steps[1].mode)).toBe(false);
+    expect(steps[1].effect).toEqual({ do: 'draw', push: false });
+    // A walk started while a grid was computed: that grid's end does not end the walk.
+    const over = run(idle, [draw(true), { type: 'walk' }, { type: 'drawn' }]);
+    expect(over.map((s) => s.mode.kind)).toEqual(['drawing', 'walking', 'walking']);
+    expect(over[2].effect).toBeNull();
   });
 });
 

@@ -9,6 +9,7 @@ import { gridShape, SIZE } from './grid.ts';
 import { lastGood, rememberGood } from './last-good.ts';
 import { requestManifest } from './manifest-request.ts';
 import { showModelInfo } from './model-info.ts';
+import { type Mode, next, type PageEvent, showsLoading, walkGoesOn } from './page-mode.ts';
 import { type PageState, parseSeed, readState, writeState } from './url-state.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -48,12 +49,22 @@ const manifestAnswer = requestManifest(initial.state.version);
 notes.push(...initial.problems);
 let manifest: Manifest;
 let runtime: RuntimeInfo;
-let busy = false;
-let walking = false;
-let again = false; // a request that came in while drawing: run once more with the latest controls
-// Set once the engine has its model and runtime. Its events travel on their own message channel, so
-// a loading event can arrive after that; it is stale then, and must not turn "Ready" back.
-let loaded = false;
+// What the page is doing (page-mode.ts): every event goes through `dispatch`, which moves it on and
+// starts what the next mode needs.
+let mode: Mode = { kind: 'starting' };
+let firstDrawn: () => void = () => {};
+/** Settles once the first grid is drawn (or its drawing failed). */
+const firstGrid = new Promise<void>((done) => {
+  firstDrawn = done;
+});
+
+function dispatch(engine: Comlink.Remote<EngineApi>, e: PageEvent): void {
+  const step = next(mode, e);
+  mode = step.mode;
+  document.body.dataset.mode = mode.kind;
+  if (step.effect?.do === 'draw') void generate(engine, step.effect.push);
+  else if (step.effect?.do === 'walk') void walk(engine);
+}
 
 /** The controls as a page state (throws on a bad seed). */
 function controls(): PageState {
@@ -99,13 +110,11 @@ async function draw(engine: Comlink.Remote<EngineApi>, d: DrawSpec): Promise<num
   return out.ms;
 }
 
-/** Draws what the controls say; `push` records it in the history (Back returns to the previous view). */
-async function generate(engine: Comlink.Remote<EngineApi>, push = true): Promise<void> {
-  if (busy || walking) {
-    again = !walking;
-    return;
-  }
-  busy = true;
+/**
+ * Draws what the controls say (the page is `drawing`); `push` records it in the history (Back
+ * returns to the previous view).
+ */
+async function generate(engine: Comlink.Remote<EngineApi>, push: boolean): Promise<void> {
   try {
     const s = controls();
     const ms = await draw(engine, spec(s));
@@ -134,53 +143,47 @@ async function generate(engine: Comlink.Remote<EngineApi>, push = true): Promise
   } catch (e) {
     setStatus('error', `Generation failed: ${message(e)}`);
   } finally {
-    busy = false;
-    if (again) {
-      again = false;
-      void generate(engine);
-    }
+    firstDrawn();
+    dispatch(engine, { type: 'drawn' });
   }
 }
 
+/** The walk to the next seed, frame by frame, while the page is `walking` and not asked to stop. */
 async function walk(engine: Comlink.Remote<EngineApi>): Promise<void> {
-  if (walking) {
-    walking = false;
-    return;
-  }
   let s: PageState;
   try {
     s = controls();
   } catch (e) {
-    setStatus('error', message(e));
+    setStatus('error', message(e)); // a bad seed
+    dispatch(engine, { type: 'walked', completed: false });
     return;
   }
-  walking = true;
-  walkBtn.setAttribute('aria-pressed', 'true');
-  walkBtn.textContent = 'Stop walking';
-  const frames = 60;
+  let completed = false;
   try {
-    for (let f = 0; f <= frames && walking; f++) {
+    walkBtn.setAttribute('aria-pressed', 'true');
+    walkBtn.textContent = 'Stop walking';
+    const frames = 60;
+    for (let f = 0; f <= frames && walkGoesOn(mode); f++) {
       const ms = await draw(engine, spec(s, { seed: s.seed + 1, t: f / frames }));
       timing.textContent = `Walking from seed ${s.seed} to ${s.seed + 1}: frame ${f}/${frames}, ${ms.toFixed(1)} ms on ${runtime.label}.`;
       await new Promise((res) => requestAnimationFrame(res));
     }
-    if (walking) {
-      seed.value = String(s.seed + 1);
-      walking = false;
-      await generate(engine);
-    }
+    completed = walkGoesOn(mode);
+    if (completed) seed.value = String(s.seed + 1); // the walk's end: drawn as that seed's grid
   } catch (e) {
     setStatus('error', `Generation failed: ${message(e)}`);
   } finally {
-    walking = false;
     walkBtn.setAttribute('aria-pressed', 'false');
     walkBtn.textContent = 'Walk to seed + 1';
+    dispatch(engine, { type: 'walked', completed });
   }
 }
 
 function onEvent(engine: Comlink.Remote<EngineApi>, e: EngineEvent): void {
+  // Its events travel on their own message channel: a loading event can arrive once the engine has
+  // started; it is stale then, and must not turn "Ready" back.
   if (
-    loaded &&
+    !showsLoading(mode) &&
     (e.type === 'progress' || (e.type === 'status' && (e.state === 'loading' || e.state === 'downloading')))
   )
     return;
@@ -194,9 +197,8 @@ function onEvent(engine: Comlink.Remote<EngineApi>, e: EngineEvent): void {
     setStatus((status.dataset.state as State | undefined) ?? 'loading', said);
   } else {
     runtime = e.runtime;
-    walking = false;
     document.body.dataset.backend = runtime.kind;
-    void generate(engine, false);
+    dispatch(engine, { type: 'redraw' });
   }
 }
 
@@ -267,11 +269,11 @@ async function main(): Promise<void> {
   const { engine, started } = await startEngine();
   progress.classList.add('done');
   if (!started) {
+    dispatch(engine, { type: 'unavailable' });
     void import('./history.ts').then((h) => h.showHistory(engine, null));
     return;
   }
   ({ manifest, runtime } = started);
-  loaded = true;
   document.body.dataset.backend = runtime.kind;
   rememberGood(manifest);
   showModelInfo($<HTMLElement>('model-info'), manifest);
@@ -280,7 +282,8 @@ async function main(): Promise<void> {
   syncViewControls();
   for (const b of buttons) b.disabled = false;
   wire(engine);
-  await generate(engine, false);
+  dispatch(engine, { type: 'started' });
+  await firstGrid;
   // The test build's debug interface (debug.ts), loaded after the first digits so a cold load
   // fetches what production fetches. The production build has the literal false here: no hooks.
   if (__DEBUG_HOOKS__) void import('./debug.ts').then((d) => d.installDebugHooks(engine, () => runtime));
@@ -301,21 +304,22 @@ function addIcons(): void {
 }
 
 function wire(engine: Comlink.Remote<EngineApi>): void {
+  const drawControls = () => dispatch(engine, { type: 'draw', push: true });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    void generate(engine);
+    drawControls();
   });
   for (const el of [count, rows, digit, ...viewInputs]) {
     el.addEventListener('change', () => {
       syncViewControls();
-      void generate(engine);
+      drawControls();
     });
   }
   randomBtn.addEventListener('click', () => {
     seed.value = String(crypto.getRandomValues(new Uint32Array(1))[0]);
-    void generate(engine);
+    drawControls();
   });
-  walkBtn.addEventListener('click', () => void walk(engine));
+  walkBtn.addEventListener('click', () => dispatch(engine, { type: 'walk' }));
   downloadBtn.addEventListener('click', () => {
     const { seed: s = '0', digit: d = 'any', view = 'grid' } = canvas.dataset;
     const name = view === 'styles' ? `mnist-gan-styles-seed${s}.png` : `mnist-gan-seed${s}-digit${d}.png`;
@@ -347,9 +351,8 @@ function wire(engine: Comlink.Remote<EngineApi>): void {
       location.reload(); // another model: start again with it
       return;
     }
-    walking = false;
     showControls(back);
-    void generate(engine, false);
+    dispatch(engine, { type: 'redraw' });
   });
 }
 
