@@ -37,7 +37,7 @@ import { exportStage } from '../pipeline/stages/export.ts';
 import { gateStage } from '../pipeline/stages/gate.ts';
 import { publishStage } from '../pipeline/stages/publish.ts';
 import { InterruptedError, trainStage } from '../pipeline/stages/train.ts';
-import { DEFAULT_PERSIST_DIR } from '../release/local-store.ts';
+import { DEFAULT_PERSIST_DIR } from '../release/wrangler-env.ts';
 import { selectBackend } from '../train/backend.ts';
 import {
   addTrainingOptions,

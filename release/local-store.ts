@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { unstable_readConfig } from 'wrangler';
 import type { ObjectStore } from './store.ts';
-import { useOfflineWrangler, WRANGLER_CONFIG } from './wrangler-env.ts';
+import { DEFAULT_PERSIST_DIR, useOfflineWrangler, WRANGLER_CONFIG } from './wrangler-env.ts';
 
-export const DEFAULT_PERSIST_DIR = '.wrangler/state';
+export { DEFAULT_PERSIST_DIR };
 
 /** The MODELS bucket's name in wrangler.toml (the local state is keyed by it), read by wrangler itself. */
 export function modelsBucketName(): string {

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 
 export const WRANGLER_CONFIG = 'wrangler.toml';
 
+/** The local R2's folder (wrangler's --persist-to), shared by `npm start` and every publish to it. */
+export const DEFAULT_PERSIST_DIR = '.wrangler/state';
+
 export const offlineWranglerEnv = (root = process.cwd()): Record<string, string> => ({
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   WRANGLER_SEND_METRICS: 'false',

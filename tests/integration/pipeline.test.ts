@@ -1,7 +1,7 @@
 // `npm run pipeline` on real (short) runs: every stage records what it did, a failed publish is
 // re-run from its stage and uploads the same version, a refused gate has its own exit code and
 // stops before publishing, and a run folder is continued rather than retrained.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,46 @@ describe('npm run pipeline', () => {
     expect(stale.stderr).toContain(
       "the evaluate stage's result predates the train stage's last run: run it again (--from evaluate)",
     );
+  });
+
+  it('Ctrl-C finishes the step, saves a checkpoint, exits 130, and the same command continues', async () => {
+    const dir = join(root, 'interrupted');
+    const args = [
+      ...QUICK,
+      '--steps',
+      '400',
+      '--checkpoint-every',
+      '1000',
+      '--out',
+      dir,
+      '--stages',
+      'train',
+    ];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/pipeline.ts', ...args], { stdio: 'pipe' });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (/step \d+\/400/.test(out) && !child.killed) child.kill('SIGINT');
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(err).toContain('interrupt: finishing the current step, saving a checkpoint');
+    expect(err).toMatch(
+      new RegExp(`stage train interrupted at step \\d+; .*npm run pipeline -- --out ${dir} --stages train`),
+    );
+    const stopped = readRecord(dir, 'train');
+    expect(stopped).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^interrupted at step \d+/),
+    });
+    const again = pipeline(...QUICK, '--steps', '20', '--out', dir, '--stages', 'train');
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('resumed from');
+    expect(readResult(dir, 'train')!.result).toMatchObject({ step: 20, status: 'finished' });
   });
 
   it('a stage without what it needs says which stage to run (exit 2)', () => {
