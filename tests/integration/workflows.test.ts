@@ -76,13 +76,16 @@ function runDir(c: Contexts): string {
   return jobEnv(train, 'train', c).RUN_DIR;
 }
 
-/** upload-artifact then download-artifact: the run folder (no hidden files) on a fresh machine. */
-function handOver(dir: string): void {
-  const artifact = mkdtempSync(join(tmpdir(), 'artifact-'));
+/** What upload-artifact keeps of the GPU job's run folder (no hidden files), for the publish job. */
+let artifact = '';
+function uploadArtifact(dir: string): void {
+  artifact = mkdtempSync(join(tmpdir(), 'artifact-'));
   cpSync(dir, artifact, { recursive: true, filter: (src) => !src.split('/').pop()!.startsWith('.') });
+}
+/** download-artifact on a fresh runner: the run folder is the artifact, nothing else. */
+function downloadArtifact(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   cpSync(artifact, dir, { recursive: true });
-  rmSync(artifact, { recursive: true, force: true });
 }
 
 const s3Env = () => ({ R2_ENDPOINT: s3.url });
@@ -99,6 +102,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s3?.close();
+  if (artifact) rmSync(artifact, { recursive: true, force: true });
   rmSync(runDir(contexts('workflow_dispatch')), { recursive: true, force: true });
 });
 
@@ -189,10 +193,11 @@ describe('train.yml, run here', () => {
     expect(passed.stdout).toContain('continuing the run');
     expect(readResult(runDir(c), 'gate')?.result.passed).toBe(true);
     expect(existsSync(join(runDir(c), 'pipeline', 'publish.json'))).toBe(false);
+    uploadArtifact(runDir(c));
   });
 
   it('the publish job: publishes the artifact to R2 and promotes it; re-run, the same version; a worse model stays unpromoted', async () => {
-    handOver(runDir(c));
+    downloadArtifact(runDir(c));
     const version = readResult(runDir(c), 'export')!.result.version;
     const first = await runStep(train, 'publish', 'publish', { contexts: c, extraEnv: s3Env() });
     expect(first.stderr).not.toMatch(/^error/m);
@@ -234,13 +239,15 @@ describe('train.yml, run here', () => {
   });
 
   it('without the R2 secrets the publish step is skipped and the summary says why', async () => {
+    downloadArtifact(runDir(c));
     const noSecrets = { ...c, secrets: {} };
     const env = jobEnv(train, 'publish', noSecrets);
     expect(env.R2_CONFIGURED).toBe('false');
     expect(condition(findStep(train, 'publish', 'publish').if, { ...noSecrets, env })).toBe(false);
     const summary = await runStep(train, 'publish', 'Job summary', { contexts: noSecrets });
-    expect(summary.stdout).toContain('::warning title=Not published::not published: the repository secrets');
-    expect(summary.summary).toContain('**Not published**');
+    expect(summary.stdout).toContain('::warning title=Not published::the repository secrets R2_ACCOUNT_ID');
+    expect(summary.summary).toContain('**Not published**: the repository secrets R2_ACCOUNT_ID, R2_ACCESS_KEY_ID');
+    expect(summary.summary).toContain('| publish | not run | | |');
   });
 });
 
