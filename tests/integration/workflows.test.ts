@@ -246,7 +246,9 @@ describe('train.yml, run here', () => {
     expect(condition(findStep(train, 'publish', 'publish').if, { ...noSecrets, env })).toBe(false);
     const summary = await runStep(train, 'publish', 'Job summary', { contexts: noSecrets });
     expect(summary.stdout).toContain('::warning title=Not published::the repository secrets R2_ACCOUNT_ID');
-    expect(summary.summary).toContain('**Not published**: the repository secrets R2_ACCOUNT_ID, R2_ACCESS_KEY_ID');
+    expect(summary.summary).toContain(
+      '**Not published**: the repository secrets R2_ACCOUNT_ID, R2_ACCESS_KEY_ID',
+    );
     expect(summary.summary).toContain('| publish | not run | | |');
   });
 });
