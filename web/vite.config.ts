@@ -31,10 +31,11 @@ function pthreadPoolSize(): Plugin {
   return {
     name: 'tfjs-pthread-pool-size',
     transform(code, id) {
-      if (!id.endsWith(file)) return null;
+      // The module, and its text (emscripten.ts runs the text; the workers start from it too).
+      if (!id.endsWith(file) && !id.endsWith(`${file}?raw`)) return null;
       if (!code.includes(fixed))
         this.error(`${file} no longer contains '${fixed}': see pthreadPoolSize() in web/vite.config.ts`);
-      return { code: code.replace(fixed, 'var pthreadPoolSize=Module["pthreadPoolSize"]??8;'), map: null };
+      return { code: code.replace(fixed, 'var pthreadPoolSize=Module.pthreadPoolSize??8;'), map: null };
     },
   };
 }
@@ -46,9 +47,10 @@ function pthreadPoolSize(): Plugin {
 const minify = { compress: false, mangle: true } as const;
 
 /**
- * What the engine's WASM start needs beyond tfjs-core, as one chunk: our start, tfjs's WASM backend
- * (not its `.wasm?url` modules: those are the engine's own), and the CPU backend's kernel code it
- * reuses, which would otherwise be chunks of their own, requested only once this one has arrived.
+ * What the engine's WASM start needs beyond tfjs-core, as one chunk: tfjs's WASM backend (not the
+ * factories' `?raw` texts nor the `.wasm?url` modules: those are the engine's own, emscripten.ts
+ * and wasm-binary.ts) and the CPU backend's kernel code it reuses, which would otherwise be chunks
+ * of their own, requested only once this one has arrived.
  */
 const WASM_BACKEND_MODULES = [
   /engine[\\/]wasm-backend\.ts$/,

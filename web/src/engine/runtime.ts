@@ -5,6 +5,7 @@
 // download and compile right away; startRuntime then starts what was chosen.
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../url-state.ts';
+import { type BackendWasmModule, startEmscripten } from './emscripten.ts';
 import { STEP, step } from './steps.ts';
 import { planWasm, type WasmPlan } from './wasm-binary.ts';
 
@@ -19,7 +20,11 @@ export interface Runtime {
   lost: Promise<string>;
 }
 
-export type RuntimePlan = { kind: 'webgpu' } | { kind: 'wasm'; wasm: WasmPlan } | { kind: 'cpu' };
+export type RuntimePlan =
+  | { kind: 'webgpu' }
+  /** WASM: its binary compiling, and its Emscripten module (and threads) starting from it. */
+  | { kind: 'wasm'; wasm: WasmPlan; emscripten: Promise<BackendWasmModule> }
+  | { kind: 'cpu' };
 
 const never = new Promise<string>(() => {});
 
@@ -47,16 +52,25 @@ export async function planRuntime(
   threads: number | null,
   note: (line: string) => void,
 ): Promise<RuntimePlan> {
-  const wasm = (threaded: boolean): RuntimePlan => {
-    void import('./wasm-backend.ts').catch(() => {}); // its scripts, alongside the binary
-    return { kind: 'wasm', wasm: planWasm({ threaded, threads: threads ?? undefined }) };
-  };
+  const wasm = (threaded: boolean) => wasmPlan({ threaded, threads: threads ?? undefined });
   if (choice === 'webgpu' || choice === 'cpu') return { kind: choice };
   if (choice === 'wasm' || choice === 'wasm-simd') return wasm(choice === 'wasm');
   const gpu = await webgpuAdapter();
   if (gpu.ok) return { kind: 'webgpu' };
   note(`Not using WebGPU: ${gpu.reason}.`);
   return wasm(true);
+}
+
+/**
+ * A WASM plan, started: its binary downloading and compiling, its Emscripten module (which needs
+ * nothing of tfjs) and its pthread workers starting, tfjs's WASM backend's script on its way.
+ */
+function wasmPlan(opts: { threaded: boolean; threads?: number }): RuntimePlan {
+  const wasm = planWasm(opts);
+  void import('./wasm-backend.ts').catch(() => {}); // reported by initWasm, which imports it again
+  const emscripten = step(STEP.emscripten, () => startEmscripten(wasm));
+  emscripten.catch(() => {}); // reported by initWasm
+  return { kind: 'wasm', wasm, emscripten };
 }
 
 async function initWebgpu(tf: Tf): Promise<Runtime> {
@@ -79,10 +93,10 @@ async function initWebgpu(tf: Tf): Promise<Runtime> {
   };
 }
 
-async function initWasm(tf: Tf, plan: WasmPlan): Promise<Runtime> {
+async function initWasm(tf: Tf, plan: WasmPlan, emscripten: Promise<BackendWasmModule>): Promise<Runtime> {
   const t0 = performance.now();
   const { startWasmBackend } = await step(STEP.backendScript, () => import('./wasm-backend.ts'));
-  const threads = await startWasmBackend(tf, plan);
+  const threads = await startWasmBackend(tf, plan, emscripten);
   const simd = plan.build === 'plain' ? '' : ' SIMD';
   return {
     label: `WASM${simd}, ${threads} thread${threads === 1 ? '' : 's'}`,
@@ -128,11 +142,11 @@ export async function startRuntime(
     } catch (e) {
       if (!fallback) throw e;
       note(`WebGPU failed (${describe(e)}); using WASM.`);
-      return startRuntime(tf, { kind: 'wasm', wasm: planWasm({ threaded: true }) }, note, fallback);
+      return startRuntime(tf, wasmPlan({ threaded: true }), note, fallback);
     }
   }
   try {
-    return await within(30_000, 'WASM', initWasm(tf, plan.wasm));
+    return await within(30_000, 'WASM', initWasm(tf, plan.wasm, plan.emscripten));
   } catch (e) {
     if (!fallback) throw e;
     note(`WASM failed (${describe(e)}); using the CPU.`);

@@ -14,9 +14,11 @@ export const STEP = {
   wasmBinary: 'wasm: download + compile',
   tfjsCore: 'tfjs: core script',
   tfjsLayers: 'tfjs: layers script',
-  /** Engine: the chosen backend's scripts (for WASM: tfjs's WASM backend and our start of it). */
+  /** Engine: WASM's Emscripten module instantiated from the compiled binary, its pthread workers running. */
+  emscripten: 'wasm: instantiate + threads',
+  /** Engine: the chosen backend's script (for WASM: tfjs's WASM backend, its kernels). */
   backendScript: 'runtime: backend script',
-  /** Engine: the backend started from what it needs (WASM: instantiated, its threads running). */
+  /** Engine: tfjs's backend started on what it needs (WASM: on the Emscripten module; XNNPACK's threads). */
   runtimeStart: 'runtime: start',
   /** Engine: the page's manifest answer read and checked. */
   manifest: 'model: manifest',
