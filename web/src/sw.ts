@@ -6,9 +6,8 @@
 // files stay with the page's own verified cache (engine/model-files.ts).
 // Navigations go to the network first: an online visitor always gets the newest deploy's page
 // (whose scripts have new hashed names); the precached page is the offline fallback. The browser
-// starts that request while this worker starts (navigation preload), and the handler always
-// reads it: a preload response left unread keeps this worker busy, and a new worker waiting for
-// it to finish (see offline.ts).
+// starts that request while this worker starts (navigation preload), and the handler answers with
+// it rather than asking the network a second time.
 // A new worker does not take over by itself: the page asks it to once it has drawn (offline.ts), so
 // the switch never lands while the page and its engine are still fetching their files.
 import { clientsClaim } from 'workbox-core';
