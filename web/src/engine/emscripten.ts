@@ -52,7 +52,6 @@ type Instantiate = (
 ) => object;
 
 interface FactoryConfig {
-  INITIAL_MEMORY?: number;
   locateFile(path: string, prefix: string): string;
   instantiateWasm: Instantiate;
   mainScriptUrlOrBlob?: Blob;
@@ -101,7 +100,6 @@ export async function startEmscripten(plan: WasmPlan): Promise<BackendWasmModule
       return {}; // Emscripten's signal that instantiation is asynchronous
     },
     onAbort: (what) => aborted(new Error(`the WASM runtime aborted: ${String(what)}`)),
-    INITIAL_MEMORY: 64 * 1024 * 1024,
   };
   if (threaded) {
     config.mainScriptUrlOrBlob = new Blob([factoryText], { type: 'text/javascript' });
