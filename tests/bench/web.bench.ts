@@ -4,8 +4,8 @@
 // - navigation: the first drawn grid after a cold navigation (a fresh browser context: empty
 //   caches) and after a reload once the service worker controls the page (a repeat visit), each the
 //   median of --runs fresh contexts with their min and max; bytes by kind; the server's share;
-// - the cold path's waterfall (the run with the median cold time): every request of the page and
-//   its engine and every step, with what each step waited on (tests/bench/cold-path.ts);
+// - the cold path's waterfall (the run with the median cold time), and the reload's: every request
+//   of the page and its engine and every step, with what each step waited on (cold-path.ts);
 // - generation per batch: backend init, first call, warm median; the generator's FLOPs per digit
 //   and the GFLOP/s achieved, beside a plain matmul's GFLOP/s on the same backend in the same run.
 import { execFileSync } from 'node:child_process';
@@ -201,6 +201,7 @@ try {
     const cold: number[] = [];
     const reload: number[] = [];
     const runs: { cold: number; timeline: Timeline; bytes: Bytes; split: ReturnType<typeof coldPath> }[] = [];
+    const reloads: { ms: number; timeline: Timeline }[] = [];
     let warmWeights = 0;
     for (let run = 1; run <= opts.runs; run++) {
       process.stderr.write(`${name}: run ${run}/${opts.runs} …\n`);
@@ -224,7 +225,10 @@ try {
       });
       for (const k of Object.keys(bytes) as (keyof Bytes)[]) bytes[k] = 0;
       await page.reload();
-      reload.push(await firstGrid(page, `${name} (reload)`));
+      const reloadMs = await firstGrid(page, `${name} (reload)`);
+      reload.push(reloadMs);
+      await waitForDebugHooks(page);
+      reloads.push({ ms: reloadMs, timeline: await page.evaluate(() => window.__gan!.timeline()) });
       warmWeights = Math.max(warmWeights, bytes.weights);
       if (run === opts.runs) await timeGeneration(page, m);
       await context.close();
@@ -243,9 +247,13 @@ try {
       ),
       'reload weights B': warmWeights,
     });
+    const midReload = [...reloads].sort((a, b) => a.ms - b.ms)[reloads.length >> 1];
     waterfalls.push(
       `${name}: the cold run with the median time (${mid.cold.toFixed(0)} ms); ms since navigation start\n` +
         `start   end  thread what  ← waited on (ready at)\n${formatWaterfall(waterfall(mid.timeline))}`,
+      `${name}: the reload with the median time (${midReload.ms.toFixed(0)} ms; requests the service ` +
+        `worker answered from its caches show 0 KB)\n` +
+        `start   end  thread what  ← waited on (ready at)\n${formatWaterfall(waterfall(midReload.timeline))}`,
     );
   }
 } finally {

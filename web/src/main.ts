@@ -249,9 +249,9 @@ async function startEngineOnce(): Promise<{ engine: Comlink.Remote<EngineApi>; s
 }
 
 /**
- * A start that fails (a script of the engine that did not arrive: the browser tests once saw
- * Chromium abort one while a new service worker installed) is tried once more in a fresh worker,
- * whose module map does not remember the failure.
+ * A start that fails (a script of the engine that did not arrive: the browser tests saw it when
+ * another build replaced the folder they served) is tried once more in a fresh worker, whose module
+ * map does not remember the failure.
  */
 async function startEngine(): Promise<{ engine: Comlink.Remote<EngineApi>; started: Started | null }> {
   try {

@@ -11,7 +11,14 @@ import { planRuntime } from './runtime.ts';
 import { STEP, step } from './steps.ts';
 
 performance.mark(STEP.engineEvaluated);
-const model = import('./engine.ts');
+// Requested when start() has set off the runtime's choice and tfjs's scripts: from a cache (a
+// reload) this module arrives at once, and compiling it first would hold those back.
+let modelSide: ReturnType<typeof loadModelSide> | undefined;
+const loadModelSide = () => import('./engine.ts');
+const model = () => {
+  modelSide ??= loadModelSide();
+  return modelSide;
+};
 // The page's request for the manifest, handed over when it has its answer (a method of its own
 // rather than a callback the engine calls: a Comlink proxy the engine no longer holds can be
 // collected, closing its port, while the answer is still on its way).
@@ -29,22 +36,26 @@ const engine: EngineApi = {
     const tf = step(STEP.tfjsCore, () => import('@tensorflow/tfjs-core'));
     // The generator's, needed once the model is there.
     void step(STEP.tfjsLayers, () => import('@tensorflow/tfjs-layers')).catch(() => {});
-    return (await model).start(opts, onEvent, { answer, plan, tf, notes });
+    return (await model()).start(opts, onEvent, { answer, plan, tf, notes });
   },
   manifestAnswered: async (a) => answered(a),
-  draw: async (spec) => (await model).draw(spec),
-  versions: async () => (await model).versions(),
+  draw: async (spec) => (await model()).draw(spec),
+  versions: async () => (await model()).versions(),
 };
 
 /** The test build's debug methods (engine/debug.ts). */
 function engineDebug(): EngineDebugApi {
-  const debug = Promise.all([model, import('./debug.ts')]).then(([m, d]) => d.engineDebug(m.loaded));
+  let loaded: Promise<EngineDebugApi> | undefined;
+  const debugApi = () => {
+    loaded ??= Promise.all([model(), import('./debug.ts')]).then(([m, d]) => d.engineDebug(m.loaded));
+    return loaded;
+  };
   return {
-    benchTime: async (n, reps) => (await debug).benchTime(n, reps),
-    matmulGflops: async (size, reps) => (await debug).matmulGflops(size, reps),
-    loseDevice: async () => (await debug).loseDevice(),
-    requestTimings: async () => (await debug).requestTimings(),
-    stepMarks: async () => (await debug).stepMarks(),
+    benchTime: async (n, reps) => (await debugApi()).benchTime(n, reps),
+    matmulGflops: async (size, reps) => (await debugApi()).matmulGflops(size, reps),
+    loseDevice: async () => (await debugApi()).loseDevice(),
+    requestTimings: async () => (await debugApi()).requestTimings(),
+    stepMarks: async () => (await debugApi()).stepMarks(),
   };
 }
 
