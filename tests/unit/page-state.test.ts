@@ -226,4 +226,54 @@ describe('the cold path split (bench:web)', () => {
     ]);
     expect(split).toEqual({ serverWaitMs: 190, pageMs: 310, firstScriptBytes: 100, requestsBefore: 3 });
   });
+
+  it('the waterfall says what each step waited on: the need that was ready last', async () => {
+    const { waterfall } = await import('../bench/cold-path.ts');
+    const { STEP } = await import('../../web/src/engine/steps.ts');
+    const t0 = 1_000;
+    const mark = (name: string, start: number, end: number, thread: 'page' | 'engine' = 'engine') => ({
+      name,
+      start: t0 + start,
+      end: t0 + end,
+      thread,
+    });
+    const rows = waterfall({
+      navigationStart: t0,
+      requests: [
+        {
+          url: 'http://x/assets/worker-abc.js',
+          start: t0 + 50,
+          firstByte: t0 + 60,
+          end: t0 + 70,
+          bytes: 4000,
+          thread: 'page',
+        },
+        {
+          url: 'http://x/late.png',
+          start: t0 + 900,
+          firstByte: t0 + 910,
+          end: t0 + 920,
+          bytes: 1,
+          thread: 'page',
+        },
+      ],
+      marks: [
+        mark(STEP.engineEvaluated, 80, 80),
+        mark(STEP.tfjsLayers, 80, 300),
+        mark(STEP.runtimeStart, 350, 360),
+        mark(STEP.files, 200, 420),
+        mark(STEP.generator, 420, 440),
+        mark(STEP.generate, 440, 500),
+        mark(STEP.firstGrid, 505, 505, 'page'),
+        mark("someone else's mark", 10, 20),
+      ],
+    });
+    const by = (what: string) => rows.find((r) => r.what === what);
+    expect(by(STEP.generator)?.waitedOn).toEqual({ what: STEP.files, at: 420 });
+    expect(by(STEP.engineEvaluated)?.waitedOn).toEqual({ what: '/assets/worker-abc.js', at: 70 });
+    expect(by(STEP.firstGrid)?.waitedOn).toEqual({ what: STEP.generate, at: 500 });
+    // Only the cold path: nothing requested after the first grid, no mark it does not know.
+    expect(rows.map((r) => r.what).join('\n')).not.toMatch(/late\.png|someone else/);
+    expect(rows.map((r) => r.start)).toEqual([...rows.map((r) => r.start)].sort((a, b) => a - b));
+  });
 });
