@@ -2,6 +2,7 @@
 // latents, the grid image.
 import { describe, expect, it } from 'vitest';
 import { latents, styleLatents } from '../../contract/index.ts';
+import { formatCount, formatDay, formatTime } from '../../web/src/format.ts';
 import { gray, gridImage, gridShape, SIZE } from '../../web/src/grid.ts';
 import { type Mode, next, type PageEvent, showsLoading, walkGoesOn } from '../../web/src/page-mode.ts';
 import { DEFAULT_STATE, parseSeed, readState, writeState } from '../../web/src/url-state.ts';
@@ -146,6 +147,22 @@ describe('the page mode', () => {
     const over = run(idle, [draw(true), { type: 'walk' }, { type: 'drawn' }]);
     expect(over.map((s) => s.mode.kind)).toEqual(['drawing', 'walking', 'walking']);
     expect(over[2].effect).toBeNull();
+  });
+});
+
+describe('dates and counts as the page writes them', () => {
+  it('in UTC, the month by name, counts with thousands separators', () => {
+    expect(formatDay('2026-11-30T22:18:27Z')).toBe('30 Nov 2026');
+    expect(formatTime('2026-11-30T22:18:27Z')).toBe('30 Nov 2026, 22:18 UTC');
+    expect(formatTime('2026-01-02T03:04:05Z')).toBe('2 Jan 2026, 03:04 UTC');
+    expect([0, 999, 1000, 4000, 30000, 1234567].map(formatCount)).toEqual([
+      '0',
+      '999',
+      '1,000',
+      '4,000',
+      '30,000',
+      '1,234,567',
+    ]);
   });
 });
 

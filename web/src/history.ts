@@ -4,6 +4,7 @@ import type * as Comlink from 'comlink';
 import type { VersionSummary } from '../../contract/index.ts';
 import { lineChart } from './chart.ts';
 import type { EngineApi } from './engine/api.ts';
+import { formatCount, formatDay } from './format.ts';
 
 const num = (v: number | null, d: number) => (v === null ? '—' : v.toFixed(d));
 
@@ -19,14 +20,14 @@ function item(
   const head = document.createElement('p');
   head.className = 'version-head';
   const name = document.createElement('strong');
-  name.textContent = new Date(v.createdAt).toLocaleDateString(undefined, { dateStyle: 'medium' });
+  name.textContent = formatDay(v.createdAt);
   const tags = [v.promoted ? 'promoted' : 'not promoted', v.version === running ? 'running here' : ''].filter(
     Boolean,
   );
   head.append(name, ` · ${v.version}${tags.length ? ` · ${tags.join(', ')}` : ''}`);
   const facts = document.createElement('p');
   facts.textContent =
-    `${v.steps.toLocaleString()} steps on ${v.backend} · FID ${num(v.metrics.fid, 2)}` +
+    `${formatCount(v.steps)} steps on ${v.backend} · FID ${num(v.metrics.fid, 2)}` +
     ` (floor ${num(v.metrics.fidFloor, 2)}${promoted && !v.promoted ? `; promoted: ${num(promoted.metrics.fid, 2)}` : ''})` +
     ` · class accuracy ${num(v.metrics.classAccuracy, 3)}`;
   li.append(head, facts);

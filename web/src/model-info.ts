@@ -1,4 +1,5 @@
 import type { Manifest } from '../../contract/index.ts';
+import { formatCount, formatTime } from './format.ts';
 
 const num = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d));
 
@@ -9,7 +10,7 @@ export function showModelInfo(dl: HTMLElement, m: Manifest): void {
     ['Version', m.version],
     [
       'Trained',
-      `${new Date(m.createdAt).toLocaleString()} · ${m.training.steps.toLocaleString()} steps on ${m.training.backend}`,
+      `${formatTime(m.createdAt)} · ${formatCount(m.training.steps)} steps on ${m.training.backend}`,
     ],
     ['Architecture', `${m.preset} (${m.classes ? `${m.classes} classes, ` : ''}latent ${m.latentDim})`],
     ['Weights', `${m.quantization}, ${(bytes / 1024).toFixed(0)} KB download`],
