@@ -92,11 +92,11 @@ describe('the cold path', () => {
       ).toEqual([]);
       // The build's Emscripten factory, fetched as its source text: that build's only. (The service
       // worker's precache takes every script after the first grid, small as they are, for offline.)
-      const factories = visit.requests.filter(
-        (p) => /^\/assets\/tfjs-backend-wasm-.*\.js$/.test(p) && !p.includes('.worker-'),
+      const factories = visit.requests.filter((p) =>
+        /^\/assets\/(tfjs-backend-wasm|threaded-factory)-[\w-]+\.js$/.test(p),
       );
       expect(factories, 'the Emscripten factories fetched').toHaveLength(1);
-      expect(factories[0].includes('-threaded-simd-'), factories[0]).toBe(threads > 1);
+      expect(factories[0].startsWith('/assets/threaded-factory-'), factories[0]).toBe(threads > 1);
       const twice = visit.requests.filter((p, i) => p !== 'blob:' && visit.requests.indexOf(p) !== i);
       expect(twice, 'requested more than once before the first grid').toEqual([]);
       // The engine's worker, and XNNPACK's extra threads (the engine's own thread is one of them).

@@ -17,13 +17,12 @@ import type { WasmPlan } from './wasm-binary.ts';
 
 export type { BackendWasmModule };
 
-const SOURCES = {
-  threaded: () => import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw'),
-  plain: () => import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js?raw'),
-  /** The threaded build's pthread workers' script (`module.exports.wasmWorkerContents`). */
-  pthread: () =>
-    import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js?raw'),
-};
+/** The planned build's texts: its factory, and the threaded build's pthread workers' script. */
+async function sources(threaded: boolean): Promise<{ factory: string; pthread: string | null }> {
+  if (threaded) return import('./threaded-factory.ts');
+  const plain = await import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js?raw');
+  return { factory: plain.default, pthread: null };
+}
 
 /** What a CommonJS source text exports, run as a module (from a blob: URL, which the CSP allows). */
 async function commonJsExports<T>(text: string): Promise<T> {
@@ -74,10 +73,7 @@ export async function startEmscripten(plan: WasmPlan): Promise<BackendWasmModule
   const abort = new Promise<never>((_, reject) => {
     aborted = reject;
   });
-  const [factoryText, pthreadText] = await Promise.all([
-    (threaded ? SOURCES.threaded() : SOURCES.plain()).then((m) => m.default),
-    threaded ? SOURCES.pthread().then((m) => m.default) : null,
-  ]);
+  const { factory: factoryText, pthread: pthreadText } = await sources(threaded);
   const [factory, pthread] = await Promise.all([
     commonJsExports<Factory>(factoryText),
     pthreadText === null ? null : commonJsExports<{ wasmWorkerContents: string }>(pthreadText),

@@ -30,13 +30,15 @@ const answer = new Promise<ManifestAnswer>((resolve) => {
 const engine: EngineApi = {
   async start(opts, onEvent) {
     const notes: string[] = [];
+    // In this order: what is requested first gets one of the (HTTP/1.1: six) connections first.
     const plan = step(STEP.runtimeChoice, () =>
       planRuntime(opts.backend, opts.threads, (l) => notes.push(l)),
     );
+    const side = model(); // the manifest's check, then the files' requests
     const tf = step(STEP.tfjsCore, () => import('@tensorflow/tfjs-core'));
     // The generator's, needed once the model is there.
     void step(STEP.tfjsLayers, () => import('@tensorflow/tfjs-layers')).catch(() => {});
-    return (await model()).start(opts, onEvent, { answer, plan, tf, notes });
+    return (await side).start(opts, onEvent, { answer, plan, tf, notes });
   },
   manifestAnswered: async (a) => answered(a),
   draw: async (spec) => (await model()).draw(spec),
