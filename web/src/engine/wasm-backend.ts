@@ -1,14 +1,15 @@
 // tfjs's WASM backend (its kernels, registered by its package) on the Emscripten module that
 // emscripten.ts started for the plan.
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+// tfjs-core's namespace type, taken directly: runtime.ts imports this module.
+import type * as tfc from '@tensorflow/tfjs-core';
 import type { BackendWasmModule } from './emscripten.ts';
-import type { Tf } from './runtime.ts';
 import { STEP, step } from './steps.ts';
 import type { WasmPlan } from './wasm-binary.ts';
 
 /** Registers and selects the `wasm` backend for `plan`; resolves with the threads XNNPACK runs. */
 export async function startWasmBackend(
-  tf: Tf,
+  tf: typeof tfc,
   plan: WasmPlan,
   module: Promise<BackendWasmModule>,
 ): Promise<number> {
