@@ -1,13 +1,22 @@
-// npm run drs -- --model RUN_DIR [--gamma X[,Y…]] [--samples N] [--seed N] [--calibration N] [--d-uint8] [--no-baseline] [--json report.json]
-// Discriminator rejection sampling (model/drs/) as a training-free add-on to a run: calibrates the
-// run's D, samples at each γ, and prints the evaluator's scores in both feature spaces beside the
+// npm run drs -- --model DIR [--fit-d STEPS] [--gamma X[,Y…]] [--samples N] [--seed N] [--calibration N] [--d-uint8] [--no-baseline] [--json report.json]
+// Discriminator rejection sampling (model/drs/) as a training-free add-on: calibrates the run's D
+// (or, with --fit-d, a D fitted to the finished generator, which works for an exported model too),
+// samples at each γ, and prints the evaluator's scores in both feature spaces beside the
 // raw generator's, the acceptance rate, and what D would cost a page.
 import { InvalidArgumentError } from 'commander';
-import { choice, command, integer, parse, run } from '../lib/command.ts';
+import { choice, command, integer, parse, positive, run } from '../lib/command.ts';
 import { writeFileAtomic } from '../lib/fs-atomic.ts';
 import { discriminatorSize, timeForward } from '../model/drs/cost.ts';
-import { type DrsResult, prepareDrs, sampleAndEvaluate } from '../model/drs/drs.ts';
-import { evaluateGenerator, type Report } from '../model/evaluate/evaluate.ts';
+import { loadDiscriminator } from '../model/drs/discriminator.ts';
+import {
+  type DrsResult,
+  type DrsSource,
+  drsFromRun,
+  prepareDrs,
+  sampleAndEvaluate,
+} from '../model/drs/drs.ts';
+import { fitDiscriminator } from '../model/drs/fit.ts';
+import { evaluateGenerator, loadGenerator, type Report } from '../model/evaluate/evaluate.ts';
 import { worstClass } from '../model/evaluate/scores.ts';
 import { inferenceModel } from '../model/export/inference.ts';
 import { BACKENDS, type BackendChoice, selectBackend } from '../train/backend.ts';
@@ -27,8 +36,15 @@ const program = command(
 )
   .requiredOption(
     '--model <dir>',
-    'a run folder (its checkpoint holds D; an exported model does not) (required)',
+    'a run folder (its checkpoint holds D), or with --fit-d also an exported model (required)',
   )
+  .option(
+    '--fit-d <steps>',
+    "fit a new D to the finished G for this many steps (G fixed) instead of using the run's D",
+    integer('--fit-d', 1),
+  )
+  .option('--d-from <run>', "with --fit-d: start D from this run folder's D (same preset), not from scratch")
+  .option('--fit-lr <rate>', "the fitted D's Adam learning rate", positive('--fit-lr'), 2e-4)
   .option(
     '--gamma <list>',
     'γ of Eq. 8, or several separated by commas: a larger γ accepts fewer',
@@ -45,7 +61,7 @@ const program = command(
   )
   .option(
     '--batch <n>',
-    "candidates per D call (default: the run's batch per thread, as D saw in training)",
+    "candidates per D call (default: the run's batch per thread, as D saw in training; with --fit-d, 32)",
     integer('--batch', 2),
   )
   .option('--d-uint8', "score with D's weights rounded to uint8, as a page would hold them", false)
@@ -57,6 +73,9 @@ const program = command(
 
 interface DrsOptions {
   model: string;
+  fitD?: number;
+  dFrom?: string;
+  fitLr: number;
   gamma: number[];
   samples: number;
   seed: number;
@@ -111,16 +130,42 @@ function table(rows: string[][]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** G from any model folder and a D fitted to it (R1 γ 1, as the shipped recipe trains D). */
+async function fittedSource(o: DrsOptions, steps: number, log: (l: string) => void): Promise<DrsSource> {
+  const { generator, preset } = await loadGenerator(o.model);
+  const from = o.dFrom ? loadDiscriminator(o.dFrom).discriminator : undefined;
+  const batch = o.batch ?? 32;
+  log(
+    `fitting a new D${o.dFrom ? ` (from ${o.dFrom}'s)` : ''} to ${o.model}'s generator: ${steps} steps of ${batch} real digits and ${batch} fakes`,
+  );
+  const started = performance.now();
+  const discriminator = fitDiscriminator(generator, preset, {
+    steps,
+    batch,
+    seed: o.seed,
+    lr: o.fitLr,
+    r1Gamma: 1,
+    width: 1,
+    from,
+    progress: (p) =>
+      log(
+        `  D step ${p.step}/${p.steps}: loss ${f(p.loss)}, D(x) ${f(p.dReal, 2)}, D(G(z)) ${f(p.dFake, 2)} (${f(p.step / ((performance.now() - started) / 1000), 1)} steps/s)`,
+      ),
+  });
+  from?.dispose();
+  return { generator, discriminator, preset, batch };
+}
+
 run(async () => {
   const o = parse<DrsOptions>(program);
   const log = (l: string) => console.error(l);
   const backend = await selectBackend(o.backend, false, () => {});
   log(`backend: ${backend.name} on ${backend.device}`);
-  const { drs, calibration, dispose } = prepareDrs(o.model, {
+  const source = o.fitD ? await fittedSource(o, o.fitD, log) : drsFromRun(o.model, o.batch);
+  const { drs, calibration, dispose } = prepareDrs(source, {
     digits: o.calibration,
     seed: o.seed,
     dUint8: o.dUint8,
-    batch: o.batch,
     log,
   });
   try {

@@ -18,7 +18,9 @@ export function loadDiscriminator(dir: string): {
   const ckpt =
     readCheckpoint(dir) ?? (existsSync(join(dir, 'state.json')) ? readCheckpoint(join(dir, '..')) : null);
   if (!ckpt)
-    throw new Error(`${dir}: no checkpoint (rejection sampling needs a run folder: the export holds no D)`);
+    throw new Error(
+      `${dir}: no checkpoint (rejection sampling needs a run folder's D: an export holds none; --fit-d fits one to its G)`,
+    );
   const config = trainConfigSchema.safeParse(ckpt.state.config);
   if (!config.success) throw new Error(`${ckpt.dir}: the checkpoint's run config is invalid`);
   const preset = getPreset(config.data.preset);

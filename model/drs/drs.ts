@@ -3,6 +3,7 @@
 // burn-in, then sample and score the accepted digits with the project's evaluator.
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadMnist, PIXELS } from '../../train/data/mnist.ts';
+import type { Preset } from '../../train/models/presets.ts';
 import { Rng } from '../../train/rng.ts';
 import { loadGeneratorFromCheckpoint, type Report } from '../evaluate/evaluate.ts';
 import { evaluateImages } from '../evaluate/images.ts';
@@ -30,24 +31,41 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
+/** What rejection sampling starts from: a generator, a D for it, and how many digits D judges at once. */
+export interface DrsSource {
+  generator: LayersModel;
+  discriminator: LayersModel;
+  preset: Preset;
+  /** Candidates per D call: the batch D saw in training (its minibatch-stddev looks at the batch). */
+  batch: number;
+}
+
+/** G (its moving average) and D from a run folder's checkpoint; D's batch is the run's batch per thread. */
+export function drsFromRun(runDir: string, batch?: number): DrsSource {
+  const { discriminator, preset, config } = loadDiscriminator(runDir);
+  try {
+    const { generator } = loadGeneratorFromCheckpoint(runDir);
+    return { generator, discriminator, preset, batch: batch ?? config.batchSize / config.threads };
+  } catch (e) {
+    discriminator.dispose();
+    throw e;
+  }
+}
+
 /**
- * Loads G and D from `runDir` and calibrates D. The MNIST test digits are shuffled with the seed:
- * the first `digits` calibrate, the next `digits` (up to what is left) check. The evaluator scores
- * against all 10,000 test digits; the calibration fits only a slope and an offset of D's logit, so
- * it cannot pull the accepted digits towards those particular ones.
+ * Calibrates the source's D (it then owns G and D: `dispose` frees both). The MNIST test digits
+ * are shuffled with the seed: the first `digits` calibrate, the next `digits` (up to what is left)
+ * check. The evaluator scores against all 10,000 test digits; the calibration fits only a slope
+ * and an offset of D's logit, so it cannot pull the accepted digits towards those particular ones.
  */
 export function prepareDrs(
-  runDir: string,
-  opts: { digits: number; seed: number; dUint8?: boolean; batch?: number; log?: (line: string) => void },
+  source: DrsSource,
+  opts: { digits: number; seed: number; dUint8?: boolean; log?: (line: string) => void },
 ): { drs: Drs; calibration: CalibrationReport; dispose: () => void } {
   const log = opts.log ?? (() => {});
-  const { discriminator, preset, config } = loadDiscriminator(runDir);
-  let generator: LayersModel | null = null;
+  const { discriminator, preset, generator, batch } = source;
   try {
-    generator = loadGeneratorFromCheckpoint(runDir).generator;
     if (opts.dUint8) roundWeightsToUint8(discriminator);
-    // D saw batches of batch/threads digits of one kind in training.
-    const batch = opts.batch ?? config.batchSize / config.threads;
     const test = loadMnist('test');
     const n = Math.min(opts.digits, Math.floor(test.count / 2));
     if (n < 100) throw new Error(`calibration needs at least 100 held-out digits, got ${opts.digits}`);
@@ -65,7 +83,7 @@ export function prepareDrs(
     // Fakes as the evaluator draws them (every class equally often), from streams of their own.
     const fakes = (tag: string, count: number) => {
       const labels = Int32Array.from({ length: count }, (_, i) => i % Math.max(preset.classes, 1));
-      const images = drawDigits(generator!, preset, labels, new Rng(`${opts.seed}/drs/${tag}`));
+      const images = drawDigits(generator, preset, labels, new Rng(`${opts.seed}/drs/${tag}`));
       return { images, labels: preset.classes > 0 ? labels : null };
     };
     log(`calibrating D on ${n} held-out real digits and ${n} fakes (batches of ${batch})`);
@@ -99,7 +117,7 @@ export function prepareDrs(
       },
     };
   } catch (e) {
-    generator?.dispose();
+    generator.dispose();
     discriminator.dispose();
     throw e;
   }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plattScaling } from '../../model/drs/calibrate.ts';
 import { discriminatorSize } from '../../model/drs/cost.ts';
-import { type CalibrationReport, prepareDrs, sampleAndEvaluate } from '../../model/drs/drs.ts';
+import { type CalibrationReport, drsFromRun, prepareDrs, sampleAndEvaluate } from '../../model/drs/drs.ts';
+import { fitDiscriminator } from '../../model/drs/fit.ts';
 import { acceptProbability, type Drs, sampleWithRejection } from '../../model/drs/sampler.ts';
 import { evaluateGenerator, generateDigits } from '../../model/evaluate/evaluate.ts';
 import { evaluateImages } from '../../model/evaluate/images.ts';
@@ -14,6 +15,7 @@ import { selectBackend } from '../../train/backend.ts';
 import { PIXELS } from '../../train/data/mnist.ts';
 import { Rng } from '../../train/rng.ts';
 import { train } from '../../train/train.ts';
+import { absDiff } from '../array-diff.ts';
 import { runCli, usageTests } from './cli-usage.ts';
 import { runConfig } from './run-config.ts';
 
@@ -30,7 +32,7 @@ beforeAll(async () => {
     log: () => {},
     isTTY: false,
   });
-  ({ drs, calibration, dispose } = prepareDrs(runDir, { digits: 600, seed: 1 }));
+  ({ drs, calibration, dispose } = prepareDrs(drsFromRun(runDir), { digits: 600, seed: 1 }));
 });
 afterAll(() => {
   dispose?.();
@@ -139,6 +141,36 @@ describe('on a tiny real run', () => {
     expect(r.perClass).toHaveLength(10);
   });
 
+  it("fitting D to the finished G: starts from the given D's weights, moves them, and learns on (D(x) above D(G(z)))", () => {
+    const seen: { dReal: number; dFake: number }[] = [];
+    const fitted = fitDiscriminator(drs.generator, drs.preset, {
+      steps: 20,
+      batch: 8,
+      seed: 1,
+      lr: 2e-4,
+      r1Gamma: 1,
+      width: 1,
+      from: drs.discriminator,
+      every: 10,
+      progress: (p) => seen.push(p),
+    });
+    try {
+      expect(seen).toHaveLength(2);
+      for (const p of seen) expect(p.dReal).toBeGreaterThan(p.dFake);
+      const moved = fitted.weights.map((w, i) =>
+        absDiff(w.read().dataSync<'float32'>(), drs.discriminator.weights[i].read().dataSync<'float32'>()),
+      );
+      expect(Math.max(...moved.map((d) => d.max))).toBeGreaterThan(0);
+      expect(fitted.weights.every((w) => w.read().dataSync().every(Number.isFinite))).toBe(true);
+    } finally {
+      fitted.dispose();
+    }
+    const wide = { steps: 1, batch: 8, seed: 1, lr: 2e-4, r1Gamma: 0, width: 2, from: drs.discriminator };
+    expect(() => fitDiscriminator(drs.generator, drs.preset, wide)).toThrow(
+      'the D to start from is not a fast-cond discriminator of width 2',
+    );
+  });
+
   it("D's size: its weights, one byte each as uint8", () => {
     const size = discriminatorSize(drs.discriminator);
     expect(size.params).toBe(drs.discriminator.countParams());
@@ -152,6 +184,8 @@ describe('npm run drs', () => {
     usage: 'npm run drs --',
     help: [
       '--model <dir>',
+      '--fit-d <steps>',
+      '--d-from <run>',
       '--gamma <list>',
       '--samples <n>',
       '(default: 10000)',
@@ -165,6 +199,8 @@ describe('npm run drs', () => {
         "--gamma must be a number or a comma-separated list of numbers, got '1,a'",
       ],
       [['--model', 'x', '--samples', '10'], '--samples must be an integer ≥ 100'],
+      [['--model', 'x', '--fit-d', '0'], "--fit-d must be a positive integer, got '0'"],
+      [['--model', 'x', '--fit-d', '5', '--fit-lr', '-1'], "--fit-lr must be a positive number, got '-1'"],
     ],
   });
 
@@ -173,7 +209,7 @@ describe('npm run drs', () => {
     expect(r.status).toBe(1);
     // After the backend line, one line naming the folder.
     expect(r.stderr.trim().split('\n').at(-1)).toBe(
-      `error: ${root}: no checkpoint (rejection sampling needs a run folder: the export holds no D)`,
+      `error: ${root}: no checkpoint (rejection sampling needs a run folder's D: an export holds none; --fit-d fits one to its G)`,
     );
   });
 
