@@ -34,12 +34,20 @@ import { isWeightFile } from '../browser/weight-files.ts';
 import { coldPath, formatWaterfall, type Timeline, waterfall } from './cold-path.ts';
 import { type Row, table } from './table.ts';
 
-// npm run bench:web [-- --backends wasm,wasm-simd] [--presets fast] [--runs 5] [--threads 1,2]
+// npm run bench:web [-- --backends auto,wasm,wasm-simd] [--presets fast] [--runs 5] [--threads 1,2]
+/** `auto`: no ?backend=, as a visitor comes: the page probes for WebGPU and chooses. */
+const BENCH_BACKENDS = ['auto', ...PAGE_BACKENDS] as const;
 const program = command(
   'npm run bench:web --',
   'Time page loads (cold and reload, median of fresh contexts) and generation in headless Chromium, per backend × preset.',
 )
-  .addOption(listOf('--backends <list>', 'page backends', PAGE_BACKENDS))
+  .addOption(
+    listOf(
+      '--backends <list>',
+      "page backends (auto: none asked for, the page's own choice)",
+      BENCH_BACKENDS,
+    ),
+  )
   .addOption(listOf('--presets <list>', 'presets', PRESET_NAMES))
   .option('--runs <n>', 'fresh browser contexts per configuration', integer('--runs', 1, 50), 5)
   .addOption(
@@ -50,7 +58,7 @@ const program = command(
     ).default(undefined),
   );
 const opts = parseOrExit<{
-  backends: PageBackend[];
+  backends: (PageBackend | 'auto')[];
   presets: PresetName[];
   runs: number;
   threads?: string[];
@@ -197,7 +205,12 @@ const waterfalls: string[] = [];
 try {
   for (const { backend, m, threads } of configs) {
     const name = `${backend}${threads ? ` ×${threads}` : ''} / ${m.preset}`;
-    const url = `${worker.url}/?backend=${backend}&version=${m.manifest.version}${threads ? `&threads=${threads}` : ''}`;
+    const query = [
+      backend === 'auto' ? '' : `backend=${backend}`,
+      `version=${m.manifest.version}`,
+      threads ? `threads=${threads}` : '',
+    ].filter(Boolean);
+    const url = `${worker.url}/?${query.join('&')}`;
     const cold: number[] = [];
     const reload: number[] = [];
     const runs: { cold: number; timeline: Timeline; bytes: Bytes; split: ReturnType<typeof coldPath> }[] = [];

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
 import { publishModel } from '../../release/publish.ts';
+import { STEP } from '../../web/src/engine/steps.ts';
 import { buildProductionPage } from './builds.ts';
 import { launchChromium } from './chromium.ts';
 import { MODEL, open, waitReady } from './harness.ts';
@@ -66,8 +67,12 @@ async function coldVisit(query: string) {
   await waitReady(page);
   const label = (await page.locator('#timing').textContent()) ?? '';
   await page.waitForLoadState('networkidle');
+  // The page thread's own steps (web/src/engine/steps.ts), in ms since its navigation.
+  const steps = await page.evaluate(() =>
+    Object.fromEntries(performance.getEntries().map((e) => [e.name, e.startTime] as const)),
+  );
   await context.close();
-  return { requests, after, workers, label };
+  return { requests, after, workers, label, steps };
 }
 
 describe('the cold path', () => {
@@ -103,6 +108,11 @@ describe('the cold path', () => {
       expect(visit.workers.filter((w) => w === 'blob:')).toHaveLength(threads - 1);
       expect(visit.workers.filter((w) => w !== 'blob:')).toHaveLength(1);
       if (query === '?backend=wasm-simd' || query.includes('threads=1')) expect(threads).toBe(1);
+      // With no backend asked for, the page asks for a WebGPU adapter before it creates the engine,
+      // so the answer is ready when the engine chooses; asked for one, nobody probes.
+      const probe = visit.steps[STEP.webgpuProbe];
+      if (query) expect(probe, 'no WebGPU probe when a backend is asked for').toBeUndefined();
+      else expect(probe).toBeLessThan(visit.steps[STEP.engineCreated]);
     },
   );
 

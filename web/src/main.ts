@@ -4,7 +4,8 @@ import * as Comlink from 'comlink';
 import type { Manifest } from '../../contract/index.ts';
 import { downloadPng } from './download.ts';
 import type { DrawSpec, EngineApi, EngineEvent, RuntimeInfo, Started } from './engine/api.ts';
-import { STEP } from './engine/steps.ts';
+import { STEP, step } from './engine/steps.ts';
+import { webgpuAdapter } from './engine/webgpu-probe.ts';
 import { gridShape, SIZE } from './grid.ts';
 import { lastGood, rememberGood } from './last-good.ts';
 import { requestManifest } from './manifest-request.ts';
@@ -46,6 +47,8 @@ $<HTMLElement>('build').textContent = __PAGE_BUILD__;
 const initial = readState(location.search);
 // First of all: the manifest's request (the engine, once started, reads the answer).
 const manifestAnswer = requestManifest(initial.state.version);
+// And the WebGPU adapter probe, unless a backend is asked for: it runs while the engine loads.
+const webgpuVerdict = initial.state.backend ? null : step(STEP.webgpuProbe, webgpuAdapter);
 notes.push(...initial.problems);
 let manifest: Manifest;
 let runtime: RuntimeInfo;
@@ -219,6 +222,7 @@ async function startEngineOnce(): Promise<{ engine: Comlink.Remote<EngineApi>; s
   });
   const engine = Comlink.wrap<EngineApi>(worker);
   void manifestAnswer.then((a) => engine.manifestAnswered(a));
+  if (webgpuVerdict) void webgpuVerdict.then((v) => engine.webgpuProbed(v));
   // A worker whose script does not load never answers: its error event ends the wait.
   let running = false;
   const failed = new Promise<never>((_, reject) =>
@@ -235,6 +239,7 @@ async function startEngineOnce(): Promise<{ engine: Comlink.Remote<EngineApi>; s
           backend: initial.state.backend,
           threads: initial.state.threads,
           lastGood: lastGood(),
+          webgpuOnPage: webgpuVerdict !== null,
         },
         Comlink.proxy((e: EngineEvent) => onEvent(engine, e)),
       ),

@@ -19,12 +19,20 @@ export interface RuntimeInfo {
   initMs: number;
 }
 
+/** A hardware WebGPU adapter exists (ok), or why WebGPU is passed over (engine/webgpu-probe.ts). */
+export interface WebgpuVerdict {
+  ok: boolean;
+  reason: string;
+}
+
 export interface StartOptions {
   backend: BackendChoice | null;
   /** WASM threads (?threads=), instead of the engine's own choice. */
   threads: number | null;
   /** The last manifest that ran here (the page keeps it in localStorage, which workers lack). */
   lastGood: string | null;
+  /** The page asked for a WebGPU adapter as it started and hands the verdict over with `webgpuProbed`. */
+  webgpuOnPage: boolean;
 }
 
 /**
@@ -80,6 +88,8 @@ export interface EngineApi {
   start(opts: StartOptions, onEvent: (e: EngineEvent) => void): Promise<Started | null>;
   /** The page's request for the manifest has its answer (before or after `start`). */
   manifestAnswered(answer: ManifestAnswer): Promise<void>;
+  /** The page's WebGPU verdict (when `webgpuOnPage`): the engine's runtime choice waits for it. */
+  webgpuProbed(verdict: WebgpuVerdict): Promise<void>;
   draw(spec: DrawSpec): Promise<Drawn>;
   /** One page of the published versions, newest first (validated against the contract). */
   versions(): Promise<VersionList>;

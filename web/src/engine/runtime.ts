@@ -5,9 +5,11 @@
 // download and compile right away; startRuntime then starts what was chosen.
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../url-state.ts';
+import type { WebgpuVerdict } from './api.ts';
 import { type BackendWasmModule, startEmscripten } from './emscripten.ts';
 import { STEP, step } from './steps.ts';
 import { planWasm, type WasmPlan } from './wasm-binary.ts';
+import { webgpuAdapter } from './webgpu-probe.ts';
 
 export type Tf = typeof tfc;
 
@@ -28,34 +30,21 @@ export type RuntimePlan =
 
 const never = new Promise<string>(() => {});
 
-type FallbackFlag = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean } };
-
-/** A hardware WebGPU adapter, or why there is none. */
-export async function webgpuAdapter(): Promise<{ ok: boolean; reason: string }> {
-  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return { ok: false, reason: 'no WebGPU in this browser' };
-  const adapter = await gpu.requestAdapter().catch(() => null);
-  if (!adapter) return { ok: false, reason: 'no WebGPU adapter' };
-  const a = adapter as unknown as FallbackFlag;
-  if (a.info?.isFallbackAdapter ?? a.isFallbackAdapter)
-    return { ok: false, reason: 'only a software WebGPU adapter' };
-  return { ok: true, reason: '' };
-}
-
 /**
  * What to run: the requested backend, or the best this device has (says why when it passes over
  * WebGPU). A WASM plan's binary starts downloading and compiling now. `threads` overrides the
- * WASM thread count.
+ * WASM thread count. `probed`: the page's WebGPU verdict, when it asked itself (else the engine asks).
  */
 export async function planRuntime(
   choice: BackendChoice | null,
   threads: number | null,
   note: (line: string) => void,
+  probed: Promise<WebgpuVerdict> | null = null,
 ): Promise<RuntimePlan> {
   const wasm = (threaded: boolean) => wasmPlan({ threaded, threads: threads ?? undefined });
   if (choice === 'webgpu' || choice === 'cpu') return { kind: choice };
   if (choice === 'wasm' || choice === 'wasm-simd') return wasm(choice === 'wasm');
-  const gpu = await webgpuAdapter();
+  const gpu = await (probed ?? webgpuAdapter());
   if (gpu.ok) return { kind: 'webgpu' };
   note(`Not using WebGPU: ${gpu.reason}.`);
   return wasm(true);

@@ -4,11 +4,13 @@
 export const STEP = {
   /** Page: the request for the manifest, from the page's start to its answer. */
   manifestRequest: 'manifest: request',
+  /** Page: the WebGPU adapter probe, asked as the page starts when no backend is asked for. */
+  webgpuProbe: 'webgpu: adapter probe',
   /** Page: the engine's worker created (its script requested). */
   engineCreated: 'engine: created',
   /** Engine: its script (and the modules it imports) evaluated. */
   engineEvaluated: 'engine: script evaluated',
-  /** Engine: which runtime (a WebGPU adapter probe when none was asked for). */
+  /** Engine: which runtime (with the page's WebGPU verdict when no backend was asked for). */
   runtimeChoice: 'runtime: choice',
   /** Engine: the one WASM binary, downloaded and compiled while streaming. */
   wasmBinary: 'wasm: download + compile',

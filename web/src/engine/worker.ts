@@ -6,7 +6,7 @@
 // choosing the runtime (and with it fetching and compiling the one WASM binary), requesting
 // tfjs's scripts, and loading the model side (engine.ts), all side by side.
 import * as Comlink from 'comlink';
-import type { EngineApi, EngineDebugApi, ManifestAnswer } from './api.ts';
+import type { EngineApi, EngineDebugApi, ManifestAnswer, WebgpuVerdict } from './api.ts';
 import { planRuntime } from './runtime.ts';
 import { STEP, step } from './steps.ts';
 
@@ -27,12 +27,18 @@ const answer = new Promise<ManifestAnswer>((resolve) => {
   answered = resolve;
 });
 
+// The page's WebGPU verdict, likewise handed over when the page has it.
+let probed: (v: WebgpuVerdict) => void = () => {};
+const verdict = new Promise<WebgpuVerdict>((resolve) => {
+  probed = resolve;
+});
+
 const engine: EngineApi = {
   async start(opts, onEvent) {
     const notes: string[] = [];
     // In this order: what is requested first gets one of the (HTTP/1.1: six) connections first.
     const plan = step(STEP.runtimeChoice, () =>
-      planRuntime(opts.backend, opts.threads, (l) => notes.push(l)),
+      planRuntime(opts.backend, opts.threads, (l) => notes.push(l), opts.webgpuOnPage ? verdict : null),
     );
     const side = model(); // the manifest's check, then the files' requests
     const tf = step(STEP.tfjsCore, () => import('@tensorflow/tfjs-core'));
@@ -41,6 +47,7 @@ const engine: EngineApi = {
     return (await side).start(opts, onEvent, { answer, plan, tf, notes });
   },
   manifestAnswered: async (a) => answered(a),
+  webgpuProbed: async (v) => probed(v),
   draw: async (spec) => (await model()).draw(spec),
   versions: async () => (await model()).versions(),
 };
