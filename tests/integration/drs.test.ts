@@ -165,6 +165,23 @@ describe('on a tiny real run', () => {
     } finally {
       fitted.dispose();
     }
+    // At rate 0 nothing moves: what comes back is the D it started from, weight for weight.
+    const still = fitDiscriminator(drs.generator, drs.preset, {
+      steps: 1,
+      batch: 8,
+      seed: 1,
+      lr: 0,
+      r1Gamma: 0,
+      width: 1,
+      from: drs.discriminator,
+    });
+    const apart = still.weights.map(
+      (w, i) =>
+        absDiff(w.read().dataSync<'float32'>(), drs.discriminator.weights[i].read().dataSync<'float32'>())
+          .max,
+    );
+    still.dispose();
+    expect(Math.max(...apart)).toBe(0);
     const wide = { steps: 1, batch: 8, seed: 1, lr: 2e-4, r1Gamma: 0, width: 2, from: drs.discriminator };
     expect(() => fitDiscriminator(drs.generator, drs.preset, wide)).toThrow(
       'the D to start from is not a fast-cond discriminator of width 2',
