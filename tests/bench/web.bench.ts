@@ -202,6 +202,7 @@ const configs = opts.backends.flatMap((backend) =>
 const rows: Row[] = [];
 const loads: Row[] = [];
 const waterfalls: string[] = [];
+const profiles: string[] = [];
 try {
   for (const { backend, m, threads } of configs) {
     const name = `${backend}${threads ? ` ×${threads}` : ''} / ${m.preset}`;
@@ -294,6 +295,23 @@ async function timeGeneration(page: Page, m: (typeof models)[number]): Promise<v
       'matmul GFLOP/s': matmul.toFixed(2),
     });
   }
+  if (slow) return;
+  // Where the warm 64 digits go: each kernel's own time (the rest is tfjs's bookkeeping and readback).
+  const kernels = await page.evaluate(() => window.__gan!.kernels(64, 15));
+  const total = kernels.reduce((s, k) => s + k.ms, 0);
+  profiles.push(
+    `${runtime.label} / ${m.preset}: 64 digits warm, kernel by kernel (median of 15 calls; ` +
+      `${total.toFixed(1)} ms in kernels)\n` +
+      table(
+        kernels.map((k) => ({
+          kernel: k.kernel,
+          input: k.input,
+          output: k.output,
+          ms: k.ms.toFixed(2),
+          share: `${((100 * k.ms) / total).toFixed(0)} %`,
+        })),
+      ),
+  );
 }
 
 const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
@@ -310,4 +328,5 @@ console.log(
     `contexts each; cold = empty caches, reload = once the service worker controls the page; server wait = ` +
     `time some request before the first grid waited for its first byte\n${table(loads)}`,
 );
+for (const p of profiles) console.log(`\n${p}`);
 for (const w of waterfalls) console.log(`\n${w}`);

@@ -14,6 +14,7 @@ import { buildProductionPage, buildTestPage } from './builds.ts';
 const ENGINE_DEBUG_METHODS: Record<keyof EngineDebugApi, true> = {
   benchTime: true,
   matmulGflops: true,
+  kernelProfile: true,
   loseDevice: true,
   requestTimings: true,
   stepMarks: true,

@@ -8,7 +8,14 @@
 // Serve the test build with `startLocalWorker({ assets: 'web/dist-test', … })`, wait for
 // `window.__gan`, then call it from `page.evaluate`.
 import type * as Comlink from 'comlink';
-import type { EngineApi, EngineDebugApi, Mark, RequestTiming, RuntimeInfo } from './engine/api.ts';
+import type {
+  EngineApi,
+  EngineDebugApi,
+  KernelTime,
+  Mark,
+  RequestTiming,
+  RuntimeInfo,
+} from './engine/api.ts';
 import { marks, requestTimings } from './engine/request-timings.ts';
 
 export interface DebugHooks {
@@ -18,6 +25,8 @@ export interface DebugHooks {
   time(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
   /** A plain matmul's speed on the same backend. */
   matmulGflops(size: number, reps: number): Promise<number>;
+  /** One warm call of n digits kernel by kernel (tf.profile), each kernel's median ms of `reps` calls. */
+  kernels(n: number, reps: number): Promise<KernelTime[]>;
   /**
    * Every request of the page and of the engine, their marks and measures (the cold path's steps),
    * and when navigation started; all in ms since the epoch.
@@ -62,6 +71,7 @@ export function installDebugHooks(engine: Comlink.Remote<EngineApi>, runtime: ()
     },
     time: (n, reps) => debug.benchTime(n, reps),
     matmulGflops: (size, reps) => debug.matmulGflops(size, reps),
+    kernels: (n, reps) => debug.kernelProfile(n, reps),
     loseDevice: () => debug.loseDevice(),
     timeline: async () => {
       const page = <T>(xs: T[]) => xs.map((x) => ({ ...x, thread: 'page' as const }));

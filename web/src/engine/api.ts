@@ -95,6 +95,14 @@ export interface EngineApi {
   versions(): Promise<VersionList>;
 }
 
+/** One kernel of a generator call: its name, its first input's and its output's shapes, its time. */
+export interface KernelTime {
+  kernel: string;
+  input: string;
+  output: string;
+  ms: number;
+}
+
 /**
  * What the engine adds in the test build only (npm run build:web:test; web/src/engine/debug.ts),
  * for the benchmarks and browser tests. The production engine has none of it.
@@ -104,6 +112,8 @@ export interface EngineDebugApi {
   benchTime(n: number, reps: number): Promise<{ firstMs: number; warmMedianMs: number }>;
   /** The backend's speed on a plain size × size matmul. */
   matmulGflops(size: number, reps: number): Promise<number>;
+  /** One warm call of n digits kernel by kernel, in call order: each kernel's median ms of `reps`. */
+  kernelProfile(n: number, reps: number): Promise<KernelTime[]>;
   /** Loses the WebGPU device as a driver reset would (no-op on other backends). */
   loseDevice(): Promise<void>;
   /** The engine's own requests so far (scripts, WASM, manifest, files). */

@@ -2,7 +2,7 @@
 // in web/src/debug.ts). Only the test build (npm run build:web:test) reaches this module: worker.ts
 // imports it under `__DEBUG_HOOKS__`, which the production build sets to false, so it is not bundled.
 import type { latents, Manifest } from '../../../contract/index.ts';
-import type { EngineDebugApi } from './api.ts';
+import type { EngineDebugApi, KernelTime } from './api.ts';
 import type { Generator } from './generator.ts';
 import { marks, requestTimings } from './request-timings.ts';
 import type { Tf } from './runtime.ts';
@@ -43,6 +43,32 @@ export function engineDebug(loaded: () => Loaded): EngineDebugApi {
       a.dispose();
       b.dispose();
       return (2 * size ** 3) / s / 1e9;
+    },
+
+    async kernelProfile(n, reps) {
+      const { tf, generator, manifest, latents } = loaded();
+      const l = latents(7, n, manifest.latentDim, manifest.classes, 'any');
+      await generator.generate(l, n); // the first call sets kernels up; profile warm ones
+      let order: Omit<KernelTime, 'ms'>[] = [];
+      const times: number[][] = [];
+      for (let r = 0; r < reps; r++) {
+        const info = await tf.profile(async () => {
+          await generator.generate(l, n);
+        });
+        order = info.kernels.map((k) => ({
+          kernel: k.name,
+          input: k.inputShapes[0]?.join('×') ?? '',
+          output: k.outputShapes[0]?.join('×') ?? '',
+        }));
+        info.kernels.forEach((k, i) => {
+          times[i] ??= [];
+          times[i].push(Number(k.kernelTimeMs));
+        });
+      }
+      return order.map((k, i) => {
+        const sorted = [...times[i]].sort((a, b) => a - b);
+        return { ...k, ms: sorted[sorted.length >> 1] };
+      });
     },
 
     async loseDevice() {

@@ -62,6 +62,7 @@ function engineDebug(): EngineDebugApi {
   return {
     benchTime: async (n, reps) => (await debugApi()).benchTime(n, reps),
     matmulGflops: async (size, reps) => (await debugApi()).matmulGflops(size, reps),
+    kernelProfile: async (n, reps) => (await debugApi()).kernelProfile(n, reps),
     loseDevice: async () => (await debugApi()).loseDevice(),
     requestTimings: async () => (await debugApi()).requestTimings(),
     stepMarks: async () => (await debugApi()).stepMarks(),
