@@ -25,6 +25,16 @@ export interface CardFacts {
   notes?: string[];
 }
 
+/** The card's sentence on which of the run's generators was exported. */
+const EXPORTED = {
+  ema: "The exported weights are the moving average of the generator's weights.",
+  raw: "The exported weights are the generator's last weights (no moving average).",
+} as const;
+
+/** Which generator an earlier card says was exported (a re-export says it again), if it says. */
+export const weightsKindOf = (card: string): CardFacts['weightsKind'] =>
+  (['ema', 'raw'] as const).find((k) => card.includes(EXPORTED[k]));
+
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const int = (x: number) => x.toLocaleString('en-US');
 
@@ -38,12 +48,7 @@ export function modelCard(f: CardFacts): string {
     `black, one per row of its batch. Give it ${f.latentDim} noise values drawn from normal(0,1)` +
     (conditional ? ` and the digit to draw (class index 0-${f.classes - 1})` : '') +
     "; the same inputs draw the same digit (up to the backend's float rounding).";
-  const exported =
-    f.weightsKind === 'ema'
-      ? " The exported weights are the moving average of the generator's weights."
-      : f.weightsKind === 'raw'
-        ? " The exported weights are the generator's last weights (no moving average)."
-        : '';
+  const exported = f.weightsKind ? ` ${EXPORTED[f.weightsKind]}` : '';
   const how =
     `How it was trained: as a GAN on the 60,000 MNIST training digits, ${int(t.steps)} steps at batch ` +
     `${t.batchSize} (${int(t.seconds)} s, backend ${t.backend}, ${t.device}).${exported}` +

@@ -21,6 +21,7 @@ import {
 import { verifyExport } from '../../model/artifact.ts';
 import { exportGenerator } from '../../model/export/export.ts';
 import { inferenceModel } from '../../model/export/inference.ts';
+import { loadLayersModelFromDir } from '../../model/model-io.ts';
 import { selectBackend } from '../../train/backend.ts';
 import { Batches, disposeBatch } from '../../train/batches.ts';
 import { loadMnist } from '../../train/data/mnist.ts';
@@ -324,6 +325,59 @@ describe('export', () => {
   });
 });
 
+describe('npm run export -- --refold', () => {
+  it("re-exports an export's own weights through today's inference steps as a new version, keeping what it states", async () => {
+    // An export as an exporter without today's steps wrote it: here the unfolded generator
+    // (BatchNorm, LeakyReLU, tanh), float32 so that the comparison below sees only rounding.
+    const src = join(upgradeRoot, 'refold-src');
+    const old = exportGenerator(gan.generator, preset, src, {
+      quantization: 'float32',
+      metrics,
+      training,
+      lossesSvg: LOSSES,
+      weightsKind: 'ema',
+      unfolded: true,
+      now: new Date('2026-01-02T03:04:05Z'),
+    });
+    writeFileSync(join(src, 'training.json'), JSON.stringify({ recipe: 'the test recipe' }));
+    writeFileSync(join(src, 'report.json'), '{"kept": true}\n');
+    const out = join(upgradeRoot, 'refold-out');
+
+    const r = runCli('bin/export.ts', ['--refold', src, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const v = verifyExport(out);
+    if (!v.ok || v.manifest.schema !== 3) throw new Error(`not a valid export: ${JSON.stringify(v)}`);
+    const m = v.manifest;
+    expect(r.stdout).toContain(`as ${m.version}`);
+    expect(m.version).not.toBe(old.version);
+    expect([m.metrics, m.training, m.quantization]).toEqual([old.metrics, old.training, old.quantization]);
+    expect(m.card).toContain('The exported weights are the moving average');
+    expect(m.card).toContain('Recipe: the test recipe.');
+    for (const f of ['training.json', 'report.json', 'losses.svg'])
+      expect(readFileSync(join(out, f)).equals(readFileSync(join(src, f))), f).toBe(true);
+    const layerClasses = (dir: string) =>
+      (
+        JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+          modelTopology: { config: { layers: { class_name: string }[] } };
+        }
+      ).modelTopology.config.layers.map((l) => l.class_name);
+    expect(layerClasses(src)).toEqual(expect.arrayContaining(['BatchNormalization', 'LeakyReLU']));
+    expect(layerClasses(out)).toEqual(expect.arrayContaining(['PReLU', 'Rescaling']));
+    expect(layerClasses(out)).not.toEqual(expect.arrayContaining(['BatchNormalization']));
+    expect(layerClasses(out)).not.toEqual(expect.arrayContaining(['LeakyReLU']));
+    // The same function.
+    const before = outputs(await loadLayersModelFromDir(src));
+    const after = outputs(await loadLayersModelFromDir(out));
+    expect(diffs(before, after).max).toBeLessThan(1e-5);
+    // Again, in place: nothing left to change, so the same model.json and shard (content-addressed).
+    const modelJson = readFileSync(join(out, 'model.json'), 'utf8');
+    const again = runCli('bin/export.ts', ['--refold', out, '--out', out]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(readFileSync(join(out, 'model.json'), 'utf8')).toBe(modelJson);
+    expect(readFileSync(join(out, 'report.json'), 'utf8')).toBe('{"kept": true}\n');
+  });
+});
+
 describe('npm run export -- --training-from', () => {
   it('re-exports the same weights with an earlier export’s training facts and notes', () => {
     // Busy machine: training three steps and two exports take a while.
@@ -383,10 +437,16 @@ usageTests('bin/export.ts', {
     '--no-ema',
     '--training-from <dir>',
     '--upgrade <dir>',
+    '--refold <dir>',
   ],
   errors: [
-    [['--model', 'run'], '--model <dir> and --out <dir> are required (or --upgrade <dir>)'],
-    [[], '--model <dir> and --out <dir> are required (or --upgrade <dir>)'],
+    [
+      ['--model', 'run'],
+      '--model <dir> and --out <dir> are required (or --upgrade <dir>, or --refold <dir>)',
+    ],
+    [[], '--model <dir> and --out <dir> are required (or --upgrade <dir>, or --refold <dir>)'],
+    [['--refold', 'x'], '--refold <dir> needs --out <dir>'],
+    [['--refold', 'x', '--out', 'o', '--report', 'r.json'], '--refold keeps the export’s own weights'],
     [['--upgrade', 'x', '--out', 'o'], 'give it without --model and --out'],
     [['--upgrade', 'x', '--training-from', 'y'], 'give it without --training-from'],
     [

@@ -8,6 +8,8 @@ import { foldBatchNorm } from '../../model/export/fold-batchnorm.ts';
 import { foldClassEmbedding } from '../../model/export/fold-class-embedding.ts';
 import { foldUpsampling } from '../../model/export/fold-upsampling.ts';
 import { inferenceModel } from '../../model/export/inference.ts';
+import { leakyAsPrelu } from '../../model/export/leaky-as-prelu.ts';
+import { tanhAsSigmoid } from '../../model/export/tanh-as-sigmoid.ts';
 import { selectBackend } from '../../train/backend.ts';
 import { Rng } from '../../train/rng.ts';
 
@@ -178,11 +180,73 @@ describe('foldClassEmbedding', () => {
   });
 });
 
+describe('leakyAsPrelu', () => {
+  const slopes = (m: LayersModel) =>
+    m.layers
+      .filter((l) => l.getClassName() === 'PReLU')
+      .map((l) => ({ shape: l.getWeights()[0].shape, values: [...new Set(l.getWeights()[0].dataSync())] }));
+
+  it('turns each LeakyReLU into a PReLU with every slope α, one per channel: same outputs', () => {
+    const x = layers.input({ shape: [10] });
+    let h = layers.dense({ units: 3 * 3 * 4, kernelInitializer: init() }).apply(x);
+    h = layers.leakyReLU({ alpha: 0.2 }).apply(h);
+    h = layers.reshape({ targetShape: [3, 3, 4] }).apply(h);
+    h = layers.conv2d({ filters: 5, kernelSize: 3, padding: 'same', kernelInitializer: init() }).apply(h);
+    h = layers.leakyReLU({ alpha: 0.3 }).apply(h);
+    h = layers.flatten().apply(h);
+    h = layers.dense({ units: 6, kernelInitializer: init() }).apply(h);
+    const out = layers.leakyReLU({ alpha: 0.1 }).apply(h) as SymbolicTensor; // flat, and the output
+    const m = randomize(model({ inputs: x, outputs: out }));
+    const p = leakyAsPrelu(m);
+    expect(classes(p)).not.toContain('LeakyReLU');
+    // The flat one before the Reshape moved behind it: per channel of the image, not per element.
+    expect(classes(p).slice(1, 5)).toEqual(['Dense', 'Reshape', 'PReLU', 'Conv2D']);
+    expect(slopes(p)).toEqual([
+      { shape: [1, 1, 4], values: [Math.fround(0.2)] },
+      { shape: [1, 1, 5], values: [Math.fround(0.3)] },
+      { shape: [6], values: [Math.fround(0.1)] },
+    ]);
+    const z = images(7, [10]);
+    // Exact: the same multiplications, other kernels.
+    expect(outputs(p, [z])).toEqual(outputs(m, [z]));
+  });
+
+  it('keeps a flat LeakyReLU where something besides a Reshape reads it', () => {
+    const x = layers.input({ shape: [4] });
+    const act = layers.leakyReLU({ alpha: 0.2 }).apply(layers.dense({ units: 4 }).apply(x)) as SymbolicTensor;
+    const img = layers.reshape({ targetShape: [2, 2, 1] }).apply(act);
+    const both = layers.add().apply([layers.flatten().apply(img) as SymbolicTensor, act]) as SymbolicTensor;
+    const m = randomize(model({ inputs: x, outputs: both }));
+    const p = leakyAsPrelu(m);
+    expect(slopes(p)).toEqual([{ shape: [4], values: [Math.fround(0.2)] }]);
+    expect(outputs(p, [images(3, [4])])).toEqual(outputs(m, [images(3, [4])]));
+  });
+});
+
+describe('tanhAsSigmoid', () => {
+  it("turns a Conv2D's tanh into 2·sigmoid(2x) − 1: same outputs up to rounding, other convolutions alone", () => {
+    const x = layers.input({ shape: [5, 5, 2] });
+    let h = layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x);
+    h = layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'tanh' }).apply(h);
+    const m = randomize(model({ inputs: x, outputs: h as SymbolicTensor }));
+    const t = tanhAsSigmoid(m);
+    expect(classes(t)).toEqual(['InputLayer', 'Conv2D', 'Conv2D', 'Rescaling']);
+    expect(t.layers.map((l) => l.getConfig().activation)).toEqual([undefined, 'relu', 'sigmoid', undefined]);
+    const z = images(4, [5, 5, 2]);
+    const [a, b] = [outputs(m, [z]), outputs(t, [z])];
+    expect(maxDiff(a, b)).toBeLessThan(1e-6);
+    // Not vacuous: the outputs span tanh's range.
+    expect(Math.min(...a)).toBeLessThan(-0.9);
+    expect(Math.max(...a)).toBeGreaterThan(0.9);
+  });
+});
+
 describe('inferenceModel', () => {
   it('is idempotent: folding a folded model changes nothing', () => {
     const x = layers.input({ shape: [8], name: 'noise' });
     let h = layers.dense({ units: 4 * 4 * 3, useBias: false, kernelInitializer: init() }).apply(x);
     h = layers.batchNormalization().apply(h);
+    h = layers.leakyReLU({ alpha: 0.2 }).apply(h);
     h = layers.reshape({ targetShape: [4, 4, 3] }).apply(h);
     h = layers.upSampling2d({ size: [2, 2] }).apply(h);
     const out = layers.conv2d({ filters: 1, kernelSize: 5, padding: 'same', activation: 'tanh' }).apply(h);
