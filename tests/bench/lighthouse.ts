@@ -52,6 +52,8 @@ export interface AuditSummary {
    * costs no points; these are collected beside it, in the same run.
    */
   workerIssues: string[];
+  /** The page's main-thread tasks over 50 ms (what total blocking time adds up): where, when, how long. */
+  longTasks: string[];
   warnings: string[];
   chromium: string;
   /** Lighthouse's measure of how fast this machine is right now (load on it lowers it). */
@@ -156,6 +158,7 @@ function summarize(
     scores,
     metrics,
     failing,
+    longTasks: longTaskLines(lhr.audits['long-tasks']?.details),
     warnings: lhr.runWarnings,
     chromium: lhr.environment.hostUserAgent.match(/Chrome\/[\d.]+/)?.[0] ?? lhr.environment.hostUserAgent,
     benchmarkIndex: lhr.environment.benchmarkIndex,
@@ -189,6 +192,15 @@ function detailLines(details: unknown): string[] {
   });
   if (items.length > MAX_ITEMS) lines.push(`… ${items.length - MAX_ITEMS} more`);
   return lines.filter((l) => l !== '');
+}
+
+/** Lighthouse's long tasks (simulated under the preset's CPU slowdown), one line each. */
+function longTaskLines(details: unknown): string[] {
+  const items = isRecord(details) && Array.isArray(details.items) ? (details.items as unknown[]) : [];
+  return items.filter(isRecord).map((t) => {
+    const ms = (k: string) => (typeof t[k] === 'number' ? Math.round(t[k]) : '?');
+    return `${ms('duration')} ms at ${ms('startTime')} ms: ${cap(String(t.url ?? 'unattributed'))}`;
+  });
 }
 
 /** The issues themselves: the audit names only their kinds, the artifact says where they arose. */

@@ -235,6 +235,12 @@ run(async () => {
         `${runs.length} runs; total blocking time ≤ ${TARGET.tbtMs} ms in ` +
         `${tbt.filter((t) => t <= TARGET.tbtMs).length} of ${runs.length} (the targets: in each run, mobile)`,
     );
+    runs.forEach((r, i) => {
+      if ((r.metrics.TBT ?? 0) > TARGET.tbtMs)
+        console.log(
+          `  run ${i + 1}'s long tasks on the page's thread:\n${r.longTasks.map((t) => `    ${t}`).join('\n')}`,
+        );
+    });
   }
   for (const [preset, c] of combined) {
     const warnings = [...new Set(results.get(preset)?.flatMap((r) => r.warnings))];
