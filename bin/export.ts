@@ -60,14 +60,16 @@ function task(
   o: ExportOptions,
 ): { upgrade: string } | { refold: string; out: string } | { model: string; out: string } {
   if (o.refold !== undefined) {
+    const given = (name: string) => program.getOptionValueSource(name) === 'cli';
     if (
       o.model !== undefined ||
       o.upgrade !== undefined ||
       o.report !== undefined ||
-      o.trainingFrom !== undefined
+      o.trainingFrom !== undefined ||
+      ['quantize', 'samples', 'ema'].some(given)
     )
       throw new UsageError(
-        '--refold keeps the export’s own weights, metrics and training facts: give it with --out only',
+        '--refold keeps the export’s own weights, precision, metrics and training facts: give it with --out only',
       );
     if (o.out === undefined)
       throw new UsageError('--refold <dir> needs --out <dir> (it may be the same folder)');

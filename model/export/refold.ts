@@ -4,7 +4,7 @@
 // the same function up to float rounding, so the metrics, training facts and notes are kept; the
 // weights are quantized as they were (an already-quantized tensor's codes round back to themselves).
 // Files beside the export that its manifest does not list (report.json, training.json) are kept.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LOSSES_FILE, type ManifestV3 } from '../../contract/index.ts';
 import { replaceDir } from '../../lib/fs-atomic.ts';
@@ -28,6 +28,7 @@ export async function refoldExport(from: string, out: string, now?: Date): Promi
   const beside = readdirSync(from).filter((name) => !listed.has(name));
   const lossesPath = join(from, LOSSES_FILE);
   const generator = await loadLayersModelFromDir(from);
+  mkdirSync(dirname(out), { recursive: true });
   const staging = mkdtempSync(join(dirname(out), '.refold-'));
   try {
     const manifest = exportGenerator(generator, getPreset(old.preset), join(staging, 'export'), {

@@ -447,6 +447,7 @@ usageTests('bin/export.ts', {
     [[], '--model <dir> and --out <dir> are required (or --upgrade <dir>, or --refold <dir>)'],
     [['--refold', 'x'], '--refold <dir> needs --out <dir>'],
     [['--refold', 'x', '--out', 'o', '--report', 'r.json'], '--refold keeps the export’s own weights'],
+    [['--refold', 'x', '--out', 'o', '--quantize', 'float16'], '--refold keeps the export’s own weights'],
     [['--upgrade', 'x', '--out', 'o'], 'give it without --model and --out'],
     [['--upgrade', 'x', '--training-from', 'y'], 'give it without --training-from'],
     [
