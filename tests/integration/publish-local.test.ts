@@ -80,7 +80,8 @@ describe('npm run publish --target local', () => {
   it('re-running is harmless; a tampered export is refused and changes nothing', async () => {
     await worker?.stop();
     worker = undefined;
-    expect(publish('--model', MODEL, '--promote', '--persist-to', persist).status).toBe(0);
+    const first = publish('--model', MODEL, '--promote', '--persist-to', persist);
+    expect(first.status, first.stderr).toBe(0);
     const tampered = join(root, 'tampered');
     cpSync(MODEL, tampered, { recursive: true });
     const shard = readdirSync(tampered).find((f) => f.endsWith('.bin'))!;
@@ -133,7 +134,8 @@ describe('npm run publish --target local', () => {
       join(old, 'manifest.json'),
       JSON.stringify({ ...shipped, version: '20200101T000000Z-00000001' }),
     );
-    expect(publish('--model', old, '--persist-to', persist).status).toBe(0);
+    const published = publish('--model', old, '--persist-to', persist);
+    expect(published.status, published.stderr).toBe(0);
 
     const back = versions('rollback', '--version', shipped.version);
     expect(back.stderr).toBe('');
