@@ -119,9 +119,13 @@ export default defineConfig(({ mode }) => ({
     rolldownOptions: {
       output: {
         minify,
-        // What loads side by side on the cold path, each as one file (see above).
+        // What loads side by side on the cold path, each as one file (see above); and tfjs-layers,
+        // which only a model the page's graph does not compile needs, by its name.
         codeSplitting: {
-          groups: [{ name: 'wasm-backend', test: matches(WASM_BACKEND_MODULES) }],
+          groups: [
+            { name: 'wasm-backend', test: matches(WASM_BACKEND_MODULES) },
+            { name: 'tfjs-layers', test: /[\\/]@tensorflow[\\/]tfjs-layers[\\/]/ },
+          ],
           includeDependenciesRecursively: false,
         },
       },

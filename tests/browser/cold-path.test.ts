@@ -1,9 +1,10 @@
 // The cold path's structure in the production page, in headless Chromium against the local worker:
 // what a first visit fetches and starts before the first grid, not how long it takes. One WASM
 // build is loaded (the one the runtime chose) and its binary is fetched once; nothing is fetched
-// twice; the engine starts one pthread worker per thread beyond its own; the history panel, the
-// offline set-up and the icons wait for the first grid.
-import { mkdtempSync, rmSync } from 'node:fs';
+// twice; tfjs-layers is not (the page runs the model as its own graph); the engine starts one
+// pthread worker per thread beyond its own; the history panel, the offline set-up and the icons
+// wait for the first grid.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -102,6 +103,15 @@ describe('the cold path', () => {
       );
       expect(factories, 'the Emscripten factories fetched').toHaveLength(1);
       expect(factories[0].startsWith('/assets/threaded-factory-'), factories[0]).toBe(threads > 1);
+      // The shipped model runs as the page's own graph of tfjs-core ops (engine/graph.ts); the
+      // build has tfjs-layers, under this name, for a model that graph does not compile.
+      expect(
+        readdirSync(join(site, 'assets')).filter((f) => /^tfjs-layers-[\w-]+\.js$/.test(f)),
+      ).toHaveLength(1);
+      expect(
+        visit.requests.filter((p) => /^\/assets\/tfjs-layers-/.test(p)),
+        'tfjs-layers before the first grid',
+      ).toEqual([]);
       const twice = visit.requests.filter((p, i) => p !== 'blob:' && visit.requests.indexOf(p) !== i);
       expect(twice, 'requested more than once before the first grid').toEqual([]);
       // The engine's worker, and XNNPACK's extra threads (the engine's own thread is one of them).

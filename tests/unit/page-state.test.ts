@@ -276,7 +276,7 @@ describe('the cold path split (bench:web)', () => {
       ],
       marks: [
         mark(STEP.engineEvaluated, 80, 80),
-        mark(STEP.tfjsLayers, 80, 300),
+        mark(STEP.tfjsCore, 80, 300),
         mark(STEP.runtimeStart, 350, 360),
         mark(STEP.files, 200, 420),
         mark(STEP.generator, 420, 440),

@@ -15,7 +15,6 @@ export const STEP = {
   /** Engine: the one WASM binary, downloaded and compiled while streaming. */
   wasmBinary: 'wasm: download + compile',
   tfjsCore: 'tfjs: core script',
-  tfjsLayers: 'tfjs: layers script',
   /** Engine: WASM's Emscripten module instantiated from the compiled binary, its pthread workers running. */
   emscripten: 'wasm: instantiate + threads',
   /** Engine: the chosen backend's script (for WASM: tfjs's WASM backend, its kernels). */
@@ -26,6 +25,7 @@ export const STEP = {
   manifest: 'model: manifest',
   /** Engine: the model's files, downloaded (or read from the cache) and verified. */
   files: 'model: files',
+  /** Engine: the generator's graph built from the verified files (graph.ts). */
   generator: 'generator: build',
   /** Engine: the first grid's digits computed. */
   generate: 'generate: first grid',

@@ -42,8 +42,6 @@ const engine: EngineApi = {
     );
     const side = model(); // the manifest's check, then the files' requests
     const tf = step(STEP.tfjsCore, () => import('@tensorflow/tfjs-core'));
-    // The generator's, needed once the model is there.
-    void step(STEP.tfjsLayers, () => import('@tensorflow/tfjs-layers')).catch(() => {});
     return (await side).start(opts, onEvent, { answer, plan, tf, notes });
   },
   manifestAnswered: async (a) => answered(a),
