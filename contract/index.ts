@@ -3,6 +3,7 @@ export * from './api.ts';
 export * from './content-types.ts';
 export * from './latent.ts';
 export * from './manifest.ts';
+export * from './model-files.ts';
 export * from './model-signature.ts';
 export * from './names.ts';
 export * from './r2-keys.ts';

@@ -14,10 +14,6 @@ import { z } from './zod.ts';
 
 export const versionSchema = z.string().regex(VERSION_PATTERN, 'a version such as 20261127T160000Z-ab12cd34');
 
-/** Schema 2's documentation files, published beside the weights. */
-export const SAMPLES_FILE = 'samples.png';
-export const LOSSES_FILE = 'losses.svg';
-
 /** A file of a model version: a plain name (no folders, no traversal), its size and hash. */
 export const modelFileSchema = z
   .object({
@@ -233,10 +229,6 @@ export type ManifestV1 = z.infer<typeof manifestV1Schema>;
 export type ManifestV2 = z.infer<typeof manifestV2Schema>;
 export type ManifestV3 = z.infer<typeof manifestV3Schema>;
 export type Manifest = z.infer<typeof manifestSchema>;
-
-/** The files a runtime loads (model.json and its weight shards), without the documentation files. */
-export const runtimeFiles = (m: Manifest): ModelFile[] =>
-  m.files.filter((f) => f.path !== SAMPLES_FILE && f.path !== LOSSES_FILE);
 
 /**
  * How long after latest.json changes a worker may still answer `GET /v1/model` with the previous

@@ -4,6 +4,7 @@ import * as Comlink from 'comlink';
 import type { Manifest } from '../../contract/index.ts';
 import { downloadPng } from './download.ts';
 import type { DrawSpec, EngineApi, EngineEvent, RuntimeInfo, Started } from './engine/api.ts';
+import { hasFilesCache } from './engine/model-files.ts';
 import { STEP, step } from './engine/steps.ts';
 import { webgpuAdapter } from './engine/webgpu-probe.ts';
 import { gridShape, SIZE } from './grid.ts';
@@ -47,6 +48,8 @@ $<HTMLElement>('build').textContent = __PAGE_BUILD__;
 const initial = readState(location.search);
 // First of all: the manifest's request (the engine, once started, reads the answer).
 const manifestAnswer = requestManifest(initial.state.version);
+// Whether this browser holds model files yet (a first visit's engine downloads them at once).
+const filesCached = hasFilesCache();
 // And the WebGPU adapter probe, unless a backend is asked for: it runs while the engine loads.
 const webgpuVerdict = initial.state.backend ? null : step(STEP.webgpuProbe, webgpuAdapter);
 notes.push(...initial.problems);
@@ -221,7 +224,7 @@ async function startEngineOnce(): Promise<{ engine: Comlink.Remote<EngineApi>; s
     name: 'engine',
   });
   const engine = Comlink.wrap<EngineApi>(worker);
-  void manifestAnswer.then((a) => engine.manifestAnswered(a));
+  void manifestAnswer.then(async (a) => engine.manifestAnswered(a, !(await filesCached)));
   if (webgpuVerdict) void webgpuVerdict.then((v) => engine.webgpuProbed(v));
   // A worker whose script does not load never answers: its error event ends the wait.
   let running = false;

@@ -86,8 +86,12 @@ export interface EngineApi {
    * says why). It reads the manifest the page hands over with `manifestAnswered`.
    */
   start(opts: StartOptions, onEvent: (e: EngineEvent) => void): Promise<Started | null>;
-  /** The page's request for the manifest has its answer (before or after `start`). */
-  manifestAnswered(answer: ManifestAnswer): Promise<void>;
+  /**
+   * The page's request for the manifest has its answer (before or after `start`). `firstVisit`:
+   * this browser holds no model files yet, so the engine downloads the answer's at once, before it
+   * has checked the answer (model-files.ts); else it looks in its cache first.
+   */
+  manifestAnswered(answer: ManifestAnswer, firstVisit: boolean): Promise<void>;
   /** The page's WebGPU verdict (when `webgpuOnPage`): the engine's runtime choice waits for it. */
   webgpuProbed(verdict: WebgpuVerdict): Promise<void>;
   draw(spec: DrawSpec): Promise<Drawn>;

@@ -17,6 +17,7 @@ import type {
 import type { Loaded } from './debug.ts';
 import { type Generator, loadGenerator } from './generator.ts';
 import { slerp } from './latent.ts';
+import type { Prefetched } from './model-files.ts';
 import { obtainModel } from './model-source.ts';
 import { planRuntime, type Runtime, type RuntimePlan, startRuntime, type Tf } from './runtime.ts';
 import { STEP, step } from './steps.ts';
@@ -33,6 +34,8 @@ const info = (r: Runtime): RuntimeInfo => ({ label: r.label, kind: r.kind, initM
 export interface Early {
   /** The page's request for the manifest. */
   answer: Promise<ManifestAnswer>;
+  /** The model files' downloads, started from that answer before its check. */
+  prefetched: Prefetched;
   plan: Promise<RuntimePlan>;
   tf: Promise<Tf>;
   /** Lines the runtime's choice and start have to say (shown once the model is there). */
@@ -71,7 +74,7 @@ export async function start(
     return startRuntime(tf, plan, note, opts.backend === null);
   });
   runtimeReady.catch(() => {}); // reported below, if the model arrives
-  const model = await obtainModel(early.answer, opts.lastGood, onEvent);
+  const model = await obtainModel(early.answer, opts.lastGood, onEvent, early.prefetched);
   if (!model) return null;
   onEvent({ type: 'status', state: 'loading', text: 'Starting the runtime…' });
   runtime = await runtimeReady;

@@ -1,13 +1,22 @@
 // Downloads a version's files, checks each one's size and sha256 against the manifest before
 // anything else sees it, and keeps verified files in the Cache API under their hash: a repeat visit
 // reads them from there (0 bytes downloaded), a new version downloads only files it does not share.
-import { type Manifest, type ModelFile, runtimeFiles } from '../../../contract/index.ts';
+//
+// On a first visit the downloads start as soon as the page's answer reaches the engine
+// (`prefetchFiles`, from the answer as it came, unchecked), not once the manifest is checked: that
+// check waits for the schema library, whose script the engine's thread evaluates after tfjs's. `loadFiles` takes the
+// download of each file the checked manifest lists by the same name, size and hash, and verifies
+// its bytes like any others; a download nobody takes is cancelled.
+import type { Manifest } from '../../../contract/index.ts';
+import { runtimeFiles } from '../../../contract/model-files.ts';
 import { STALL_MS } from '../stall.ts';
+import type { ManifestAnswer } from './api.ts';
 import { sha256Hex } from './hex.ts';
 
 const CACHE = 'mnist-gan-files-v1';
 
 export class IntegrityError extends Error {}
+export class StalledError extends Error {}
 
 export interface Progress {
   loaded: number;
@@ -15,10 +24,29 @@ export interface Progress {
   fromCache: number;
 }
 
-const cacheKey = (f: ModelFile) => new Request(`/__verified-files/${f.sha256}`);
+/** A file as a manifest lists it. */
+interface FileEntry {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
 
-async function verify(f: ModelFile, bytes: Uint8Array): Promise<boolean> {
+const cacheKey = (f: FileEntry) => new Request(`/__verified-files/${f.sha256}`);
+const fileUrl = (version: string, f: FileEntry) =>
+  `/v1/models/${encodeURIComponent(version)}/${encodeURIComponent(f.path)}`;
+const fileKey = (version: string, f: FileEntry) => `${fileUrl(version, f)} ${f.bytes} ${f.sha256}`;
+
+async function verify(f: FileEntry, bytes: Uint8Array): Promise<boolean> {
   return bytes.length === f.bytes && (await sha256Hex(bytes)) === f.sha256;
+}
+
+/** Whether the verified files' cache exists (asked on the page, whose thread is free early). */
+export async function hasFilesCache(): Promise<boolean> {
+  try {
+    return typeof caches !== 'undefined' && (await caches.has(CACHE));
+  } catch {
+    return false;
+  }
 }
 
 async function openCache(): Promise<Cache | null> {
@@ -29,10 +57,15 @@ async function openCache(): Promise<Cache | null> {
   }
 }
 
-export class StalledError extends Error {}
-
-async function download(url: string, f: ModelFile, onBytes: (n: number) => void): Promise<Uint8Array> {
+async function download(
+  url: string,
+  f: FileEntry,
+  onBytes: (n: number) => void,
+  cancel: AbortSignal,
+): Promise<Uint8Array> {
   const abort = new AbortController();
+  const cancelled = () => abort.abort();
+  cancel.addEventListener('abort', cancelled);
   let timer = setTimeout(() => abort.abort(), STALL_MS);
   const alive = () => {
     clearTimeout(timer);
@@ -58,39 +91,94 @@ async function download(url: string, f: ModelFile, onBytes: (n: number) => void)
     }
     return out.subarray(0, at);
   } catch (e) {
-    if (abort.signal.aborted) throw new StalledError(`${f.path}: nothing arrived for ${STALL_MS / 1000} s.`);
+    if (abort.signal.aborted && !cancel.aborted)
+      throw new StalledError(`${f.path}: nothing arrived for ${STALL_MS / 1000} s.`);
     throw e;
   } finally {
     clearTimeout(timer);
+    cancel.removeEventListener('abort', cancelled);
   }
 }
 
-/** A stalled download is tried once more (a phone's connection drops; a proxy hangs). */
-async function downloadWithRetry(
-  url: string,
-  f: ModelFile,
-  onBytes: (n: number) => void,
-): Promise<Uint8Array> {
-  let got = 0;
-  try {
-    return await download(url, f, (n) => {
-      got += n;
-      onBytes(n);
-    });
-  } catch (e) {
-    if (!(e instanceof StalledError)) throw e;
-    onBytes(-got); // the progress bar starts this file again
-    return download(url, f, onBytes);
+/** One file's bytes on their way, from the cache or else the network; not verified yet. */
+class FileFetch {
+  private got = 0;
+  private readonly listeners = new Set<(n: number) => void>();
+  private readonly cancelled = new AbortController();
+  readonly result: Promise<{ bytes: Uint8Array; cached: boolean }>;
+
+  constructor(version: string, f: FileEntry, cache: Promise<Cache | null>, cachedOnly = false) {
+    this.result = this.run(fileUrl(version, f), f, cache, cachedOnly);
+    this.result.catch(() => {}); // its taker sees a failure; an untaken download fails unseen
   }
+
+  /** Reports the bytes downloaded so far at once, then each chunk as it arrives. */
+  follow(onBytes: (n: number) => void): void {
+    if (this.got) onBytes(this.got);
+    this.listeners.add(onBytes);
+  }
+
+  cancel(): void {
+    this.cancelled.abort();
+  }
+
+  private bytes(n: number): void {
+    this.got += n;
+    for (const l of this.listeners) l(n);
+  }
+
+  private async run(url: string, f: FileEntry, cache: Promise<Cache | null>, cachedOnly: boolean) {
+    const hit = await (await cache)?.match(cacheKey(f));
+    if (hit) return { bytes: new Uint8Array(await hit.arrayBuffer()), cached: true };
+    if (cachedOnly) throw new Error(`${f.path} is not in the cache.`);
+    const signal = this.cancelled.signal;
+    try {
+      return { bytes: await download(url, f, (n) => this.bytes(n), signal), cached: false };
+    } catch (e) {
+      // A stalled download is tried once more (a phone's connection drops; a proxy hangs).
+      if (!(e instanceof StalledError)) throw e;
+      this.bytes(-this.got); // the progress bar starts this file again
+      return { bytes: await download(url, f, (n) => this.bytes(n), signal), cached: false };
+    }
+  }
+}
+
+/** Downloads started before the manifest's check, by file (see the top of this file). */
+export type Prefetched = Map<string, FileFetch>;
+
+const isEntry = (f: unknown): f is FileEntry => {
+  const e = f as Partial<FileEntry> | null;
+  return typeof e?.path === 'string' && typeof e.sha256 === 'string' && Number.isSafeInteger(e.bytes);
+};
+
+/**
+ * Starts the downloads of the runtime files of an answer that looks like a manifest (it is not
+ * checked here), from the network: on a first visit there is no cache to look in, and looking
+ * would wait for the engine's thread, busy evaluating scripts.
+ */
+export function prefetchFiles(answer: ManifestAnswer): Prefetched {
+  const started: Prefetched = new Map();
+  if (!('status' in answer) || answer.status !== 200) return started;
+  let listed: { version?: unknown; files?: unknown };
+  try {
+    listed = JSON.parse(answer.body);
+  } catch {
+    return started;
+  }
+  const { version, files } = listed ?? {};
+  if (typeof version !== 'string' || !Array.isArray(files) || !files.every(isEntry)) return started;
+  for (const f of runtimeFiles({ files }))
+    started.set(fileKey(version, f), new FileFetch(version, f, Promise.resolve(null)));
+  return started;
 }
 
 /** The files the runtime needs (model.json and the shards, not the card's images), verified; from the cache where possible. */
 export async function loadFiles(
   manifest: Manifest,
   onProgress: (p: Progress) => void,
-  opts: { cachedOnly?: boolean } = {},
+  opts: { cachedOnly?: boolean; prefetched?: Prefetched } = {},
 ): Promise<Map<string, Uint8Array>> {
-  const cache = await openCache();
+  const cache = openCache();
   const needed = runtimeFiles(manifest);
   const total = needed.reduce((s, f) => s + f.bytes, 0);
   const progress: Progress = { loaded: 0, total, fromCache: 0 };
@@ -98,41 +186,55 @@ export async function loadFiles(
   // Once one file has failed, the others' downloads may still finish: their progress must not be
   // reported after the failure (it would replace the error the visitor should see).
   let failed = false;
-  const report = (p: Progress) => {
-    if (!failed) onProgress(p);
+  const report = () => {
+    if (!failed) onProgress({ ...progress });
+  };
+  const onBytes = (n: number) => {
+    progress.loaded += n;
+    report();
+  };
+  const take = (f: FileEntry) => {
+    const key = fileKey(manifest.version, f);
+    const started = opts.prefetched?.get(key);
+    opts.prefetched?.delete(key);
+    const fetch = started ?? new FileFetch(manifest.version, f, cache, opts.cachedOnly);
+    fetch.follow(onBytes);
+    return fetch.result;
   };
   // All files at once: on a cold visit the shard and model.json download in parallel.
   await Promise.all(
     needed.map(async (f) => {
-      const hit = await cache?.match(cacheKey(f));
-      if (hit) {
-        const bytes = new Uint8Array(await hit.arrayBuffer());
-        if (await verify(f, bytes)) {
-          files.set(f.path, bytes);
-          progress.loaded += f.bytes;
-          progress.fromCache += f.bytes;
-          report({ ...progress });
-          return;
-        }
-        await cache?.delete(cacheKey(f)); // a damaged entry: fetch it again
+      let { bytes, cached } = await take(f);
+      if (cached && !(await verify(f, bytes))) {
+        await (await cache)?.delete(cacheKey(f)); // a damaged entry: fetch it again
+        if (opts.cachedOnly) throw new Error(`${f.path} is damaged in the cache.`);
+        const fresh = new FileFetch(manifest.version, f, Promise.resolve(null));
+        fresh.follow(onBytes);
+        ({ bytes, cached } = await fresh.result);
       }
-      if (opts.cachedOnly) throw new Error(`${f.path} is not in the cache.`);
-      const url = `/v1/models/${manifest.version}/${encodeURIComponent(f.path)}`;
-      const bytes = await downloadWithRetry(url, f, (n) => {
-        progress.loaded += n;
-        report({ ...progress });
-      });
-      if (!(await verify(f, bytes))) {
-        throw new IntegrityError(
-          `${f.path} of ${manifest.version} does not match its manifest (size or sha256).`,
-        );
+      if (cached) {
+        progress.loaded += f.bytes;
+        progress.fromCache += f.bytes;
+        report();
+      } else {
+        if (!(await verify(f, bytes))) {
+          throw new IntegrityError(
+            `${f.path} of ${manifest.version} does not match its manifest (size or sha256).`,
+          );
+        }
+        await (await cache)?.put(cacheKey(f), new Response(bytes as Uint8Array<ArrayBuffer>));
       }
       files.set(f.path, bytes);
-      await cache?.put(cacheKey(f), new Response(bytes as Uint8Array<ArrayBuffer>));
     }),
   ).catch((e: unknown) => {
     failed = true;
     throw e;
   });
   return files;
+}
+
+/** Cancels the downloads nobody took (the checked manifest listed other files, or none was needed). */
+export function cancelUntaken(prefetched: Prefetched): void {
+  for (const f of prefetched.values()) f.cancel();
+  prefetched.clear();
 }

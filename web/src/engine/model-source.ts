@@ -3,7 +3,7 @@
 import type { Manifest } from '../../../contract/index.ts';
 import type { EngineEvent, LoadState, ManifestAnswer } from './api.ts';
 import { NoModelError, OfflineError, parseManifest, readManifest } from './manifest.ts';
-import { IntegrityError, loadFiles, StalledError } from './model-files.ts';
+import { cancelUntaken, IntegrityError, loadFiles, type Prefetched, StalledError } from './model-files.ts';
 import { STEP, step } from './steps.ts';
 
 export interface ModelToRun {
@@ -17,6 +17,20 @@ export async function obtainModel(
   answer: Promise<ManifestAnswer>,
   lastGood: string | null,
   emit: (e: EngineEvent) => void,
+  prefetched: Prefetched = new Map(),
+): Promise<ModelToRun | null> {
+  try {
+    return await obtain(answer, lastGood, emit, prefetched);
+  } finally {
+    cancelUntaken(prefetched);
+  }
+}
+
+async function obtain(
+  answer: Promise<ManifestAnswer>,
+  lastGood: string | null,
+  emit: (e: EngineEvent) => void,
+  prefetched: Prefetched,
 ): Promise<ModelToRun | null> {
   const good = parseManifest(lastGood);
   // Why the asked-for model cannot be used, then what is shown instead: the last good model, or
@@ -56,15 +70,19 @@ export async function obtainModel(
   emit({ type: 'status', state: 'downloading', text: `Downloading model ${manifest.version}…` });
   try {
     const files = await step(STEP.files, () =>
-      loadFiles(manifest, (p) => {
-        emit({ type: 'progress', version: manifest.version, ...p });
-        const fetched = p.loaded - p.fromCache;
-        emit({
-          type: 'status',
-          state: 'downloading',
-          text: `Downloading model ${manifest.version}: ${kb(fetched)} downloaded, ${kb(p.fromCache)} from the cache, of ${kb(p.total)}.`,
-        });
-      }),
+      loadFiles(
+        manifest,
+        (p) => {
+          emit({ type: 'progress', version: manifest.version, ...p });
+          const fetched = p.loaded - p.fromCache;
+          emit({
+            type: 'status',
+            state: 'downloading',
+            text: `Downloading model ${manifest.version}: ${kb(fetched)} downloaded, ${kb(p.fromCache)} from the cache, of ${kb(p.total)}.`,
+          });
+        },
+        { prefetched },
+      ),
     );
     return { manifest, files };
   } catch (e) {

@@ -7,6 +7,7 @@
 // tfjs's scripts, and loading the model side (engine.ts), all side by side.
 import * as Comlink from 'comlink';
 import type { EngineApi, EngineDebugApi, ManifestAnswer, WebgpuVerdict } from './api.ts';
+import { type Prefetched, prefetchFiles } from './model-files.ts';
 import { planRuntime } from './runtime.ts';
 import { STEP, step } from './steps.ts';
 
@@ -26,6 +27,8 @@ let answered: (a: ManifestAnswer) => void = () => {};
 const answer = new Promise<ManifestAnswer>((resolve) => {
   answered = resolve;
 });
+// The model files' downloads, started from the answer as it arrives (model-files.ts).
+const prefetched: Prefetched = new Map();
 
 // The page's WebGPU verdict, likewise handed over when the page has it.
 let probed: (v: WebgpuVerdict) => void = () => {};
@@ -42,9 +45,12 @@ const engine: EngineApi = {
     );
     const side = model(); // the manifest's check, then the files' requests
     const tf = step(STEP.tfjsCore, () => import('@tensorflow/tfjs-core'));
-    return (await side).start(opts, onEvent, { answer, plan, tf, notes });
+    return (await side).start(opts, onEvent, { answer, prefetched, plan, tf, notes });
   },
-  manifestAnswered: async (a) => answered(a),
+  manifestAnswered: async (a, firstVisit) => {
+    if (firstVisit) for (const [file, started] of prefetchFiles(a)) prefetched.set(file, started);
+    answered(a);
+  },
   webgpuProbed: async (v) => probed(v),
   draw: async (spec) => (await model()).draw(spec),
   versions: async () => (await model()).versions(),
