@@ -217,6 +217,9 @@ run(async () => {
       rows.push(row(`rejection, γ ${gamma}`, r.acceptance, msPer64Shown, r.report));
       if (r.perClass)
         log(`acceptance per digit 0–9 at γ ${gamma}: ${r.perClass.map((p) => f(p.acceptance, 2)).join(' ')}`);
+      // A sharp calibration makes D̃ heavy-tailed: one outlier raises log M and every later F.
+      if (r.logM > drs.logM)
+        log(`log M rose from ${f(drs.logM)} to ${f(r.logM)} while sampling at γ ${gamma}`);
     }
     console.log(`\n${table(rows)}`);
     console.log(

@@ -130,6 +130,8 @@ export interface DrsResult {
   candidates: number;
   accepted: number;
   perClass: { candidates: number; accepted: number; acceptance: number }[] | null;
+  /** log M at the end: a candidate above the burn-in's maximum raises it, and lowers every later acceptance. */
+  logM: number;
   report: Report;
 }
 
@@ -164,6 +166,7 @@ export async function sampleAndEvaluate(
     candidates: s.candidates,
     accepted: s.accepted,
     perClass: s.perClass?.map((c) => ({ ...c, acceptance: c.accepted / c.candidates })) ?? null,
+    logM: s.logM,
     report,
   };
 }

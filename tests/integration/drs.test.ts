@@ -139,6 +139,7 @@ describe('on a tiny real run', () => {
     expect(r.report.metrics.second).toBeDefined();
     expect(r.acceptance).toBe(r.accepted / r.candidates);
     expect(r.perClass).toHaveLength(10);
+    expect(r.logM).toBeGreaterThanOrEqual(drs.logM);
   });
 
   it("fitting D to the finished G: starts from the given D's weights, moves them, and learns on (D(x) above D(G(z)))", () => {
