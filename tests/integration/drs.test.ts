@@ -134,12 +134,24 @@ describe('on a tiny real run', () => {
   });
 
   it('sampleAndEvaluate scores the accepted digits with the evaluator', async () => {
-    const r = await sampleAndEvaluate(drs, { samples: 200, gamma: 0, seed: 1, model: 'm' });
+    // log M set below the burn-in's maximum, so that candidates raise it while sampling.
+    const low: Drs = { ...drs, logM: drs.logM - 3 };
+    const r = await sampleAndEvaluate(low, { samples: 200, gamma: 0, seed: 1, model: 'm' });
     expect(r.report.metrics.samples).toBe(200);
     expect(r.report.metrics.second).toBeDefined();
     expect(r.acceptance).toBe(r.accepted / r.candidates);
     expect(r.perClass).toHaveLength(10);
-    expect(r.logM).toBeGreaterThanOrEqual(drs.logM);
+    // The same draws again: log M is the sampler's at the end, not the burn-in's.
+    const again = sampleWithRejection(low, {
+      n: 200,
+      requested: Int32Array.from({ length: 200 }, (_, i) => i % 10),
+      gamma: 0,
+      rng: new Rng('1/drs/sample'),
+      maxCandidates: 200 * 200,
+    });
+    expect(again.candidates).toBe(r.candidates);
+    expect(again.logM).toBeGreaterThan(low.logM);
+    expect(r.logM).toBe(again.logM);
   });
 
   it("fitting D to the finished G: starts from the given D's weights, moves them, and learns on (D(x) above D(G(z)))", () => {
