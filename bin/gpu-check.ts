@@ -1,12 +1,14 @@
-// npm run gpu-check -- --out DIR [--steps 50]
+// npm run gpu-check -- --out DIR [--steps 50] [-- <training flags>]
 // The GPU runner's smoke test (train.yml, mode smoke): each GPU route on its own (tfjs-node-gpu on
 // CUDA, WebGPU on Dawn and Vulkan) trains a few steps with --require-gpu, each in its own process and
 // run folder, and a table says which route works, on what device, at what speed, or why not. Exit 0
-// when at least one route trains on the GPU; 1 when none does.
+// when at least one route trains on the GPU; 1 when none does. Training flags after `--` (the full
+// run's recipe, e.g. `-- --r1-gamma 1 --d-width 2`) go to every route, so the smoke run proves the
+// kernels the full run needs (R1's second-order gradients) and measures the speed it will train at.
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { command, integer, parse, run } from '../lib/command.ts';
+import { command, integer, parse, run, UsageError } from '../lib/command.ts';
 import { readRecord, readResult } from '../pipeline/records.ts';
 
 /** The two routes to a GPU, as `--backend` names them. */
@@ -27,7 +29,40 @@ const program = command(
     '--allow-software',
     'accept a route that runs on the CPU or a software adapter (machines without a GPU: proves the wiring, not the GPU)',
     false,
-  );
+  )
+  .argument('[training-flags...]', "after --: more training flags for every route (the full run's recipe)");
+
+/** What gpu-check sets itself for every route; a training flag after -- may not set it again. */
+const OWN_FLAGS = [
+  '--stages',
+  '--out',
+  '--backend',
+  '--steps',
+  '--epochs',
+  '--max-minutes',
+  '--batch-size',
+  '--train-digits',
+  '--log-every',
+  '--sample-every',
+  '--require-gpu',
+  '--resume',
+];
+
+/** The training flags after --, refused where they would override what gpu-check sets. */
+function trainingFlags(args: readonly string[], argv: readonly string[]): string[] {
+  const dash = argv.indexOf('--');
+  const after = dash < 0 ? 0 : argv.length - dash - 1;
+  if (args.length !== after)
+    throw new UsageError(`unexpected argument '${args[0]}' (training flags go after --)`);
+  for (const a of args) {
+    const flag = a.split('=')[0];
+    if (OWN_FLAGS.includes(flag))
+      throw new UsageError(
+        `${flag} after --: gpu-check sets it for every route (use its own --steps, --batch-size, --train-digits)`,
+      );
+  }
+  return [...args];
+}
 
 interface GpuCheckOptions {
   out: string;
@@ -46,7 +81,7 @@ interface RouteReport {
 }
 
 /** Trains on one route in a child process (a process can hold one tfjs-node or Dawn backend). */
-function tryRoute(backend: string, dir: string, o: GpuCheckOptions): Promise<number> {
+function tryRoute(backend: string, dir: string, o: GpuCheckOptions, extra: string[]): Promise<number> {
   const args = [
     '--import',
     'tsx',
@@ -68,6 +103,7 @@ function tryRoute(backend: string, dir: string, o: GpuCheckOptions): Promise<num
     '--sample-every',
     String(o.steps),
     ...(o.allowSoftware ? [] : ['--require-gpu']),
+    ...extra,
   ];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: 'inherit' });
@@ -88,7 +124,10 @@ function reportOf(name: string, dir: string, code: number): RouteReport {
     };
   }
   const record = readRecord(dir, 'train');
-  const why = record?.status === 'failed' ? record.error : `exited ${code} without a record`;
+  const why =
+    record?.status === 'failed'
+      ? record.error
+      : `exited ${code} without a record${code === 2 ? ' (a usage error: see its log)' : ''}`;
   return { route: name, works: false, device: '', speed: '', why };
 }
 
@@ -96,14 +135,18 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
 run(async () => {
   const o = parse<GpuCheckOptions>(program);
+  const extra = trainingFlags(program.args, process.argv);
+  const recipe = extra.length ? `, ${extra.join(' ')}` : '';
   const reports: RouteReport[] = [];
   for (const route of ROUTES) {
-    console.log(`\n── ${route.name}: ${o.steps} steps${o.allowSoftware ? '' : ' with --require-gpu'}`);
+    console.log(
+      `\n── ${route.name}: ${o.steps} steps${recipe}${o.allowSoftware ? '' : ' with --require-gpu'}`,
+    );
     const dir = join(o.out, `gpu-check-${route.backend}`);
-    reports.push(reportOf(route.name, dir, await tryRoute(route.backend, dir, o)));
+    reports.push(reportOf(route.name, dir, await tryRoute(route.backend, dir, o, extra)));
   }
   const table = [
-    `### GPU check: ${o.steps} steps on each route${o.allowSoftware ? ' (software allowed)' : ''}`,
+    `### GPU check: ${o.steps} steps on each route${recipe}${o.allowSoftware ? ' (software allowed)' : ''}`,
     '',
     '| route | result | device | speed | why not |',
     '| --- | --- | --- | --- | --- |',

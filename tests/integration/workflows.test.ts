@@ -161,7 +161,8 @@ describe('the workflows', () => {
     // The defaults a scheduled run (no inputs) falls back on.
     expect(jobEnv(train, 'train', contexts('schedule'))).toMatchObject({
       PRESET: 'fast-cond',
-      STEPS: '8000',
+      STEPS: '20000',
+      RECIPE: '--r1-gamma 1 --d-width 2',
       QUANTIZATION: 'uint8',
     });
     expect(jobEnv(train, 'train', contexts('workflow_dispatch', { steps: '300' })).STEPS).toBe('300');
@@ -193,7 +194,28 @@ describe('train.yml, run here', () => {
     expect(passed.stdout).toContain('continuing the run');
     expect(readResult(runDir(c), 'gate')?.result.passed).toBe(true);
     expect(existsSync(join(runDir(c), 'pipeline', 'publish.json'))).toBe(false);
+    // The run trained the shipped recipe, annealed over its second half.
+    expect(JSON.parse(readFileSync(join(runDir(c), 'config.json'), 'utf8'))).toMatchObject({
+      steps: 4,
+      r1Gamma: 1,
+      dWidth: 2,
+      annealFrom: 2,
+    });
     uploadArtifact(runDir(c));
+  });
+
+  it('the GPU job: steps that are not a whole number fail its pipeline step at once, saying so', async () => {
+    const bad = contexts('workflow_dispatch', { steps: '8e3' });
+    const r = await runStep(train, 'train', 'pipeline', {
+      contexts: bad,
+      overrides: { GPU_FLAGS: CPU_FOR_GPU },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain(
+      "::error title=Bad input::steps must be a whole number of training steps, got '8e3'",
+    );
+    // Nothing ran: the run folder of the test before is as it was.
+    expect(JSON.parse(readFileSync(join(runDir(bad), 'config.json'), 'utf8')).steps).toBe(4);
   });
 
   it('the publish job: publishes the artifact to R2 and promotes it; re-run, the same version; a worse model stays unpromoted', async () => {
@@ -269,6 +291,16 @@ describe('train.yml mode smoke, run here', () => {
     );
   });
 
+  it('a recipe flag that would override what gpu-check sets is refused before any route trains', async () => {
+    const r = await runStep(train, 'smoke', 'gpu-check', {
+      contexts: c,
+      overrides: { GPU_CHECK_FLAGS: quick, RECIPE: '--r1-gamma 1 --steps=5' },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('error: --steps after --: gpu-check sets it for every route');
+    expect(r.stdout).not.toContain('── tfjs-node-gpu');
+  });
+
   it.skipIf(vulkanForTests() !== null)(
     'where a route trains (here WebGPU on the software adapter, allowed), the table says so',
     async () => {
@@ -280,6 +312,13 @@ describe('train.yml mode smoke, run here', () => {
       expect(r.summary).toMatch(
         /\| WebGPU \(Dawn on Vulkan\) \| works \| WebGPU \(Dawn\): .*\| [\d.]+ steps\/s/,
       );
+      // It trained the full run's recipe (R1's second-order gradients included), and says so.
+      expect(r.summary).toContain('### GPU check: 2 steps on each route, --r1-gamma 1 --d-width 2');
+      const dir = join(jobEnv(train, 'smoke', c).RUN_DIR, 'gpu-check-webgpu');
+      expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toMatchObject({
+        r1Gamma: 1,
+        dWidth: 2,
+      });
     },
   );
 });
