@@ -1,13 +1,14 @@
-// npm run grids -- --model DIR [--out DIR]
+// npm run grids -- --model DIR [--against DIR] [--out DIR]
 // The page's views of a model as PNGs, drawn from the page's own latents: 64 "any" at seeds 1–5,
 // 16 × "8" at seed 1 and the 10-row style grid at seeds 1–10. Look at them before shipping a model;
-// two models' folders side by side compare the same noise.
+// --against draws another model's digits for the same noise beside each view (the candidate left,
+// the other right), which is how a model is compared with the shipped one by eye.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { command, parse, run } from '../lib/command.ts';
+import { command, parse, run, UsageError } from '../lib/command.ts';
 import { writeFileAtomic } from '../lib/fs-atomic.ts';
 import { loadGenerator } from '../model/evaluate/evaluate.ts';
-import { pageViews, viewPng } from '../model/evaluate/views.ts';
+import { pageViews, sideBySidePng, viewPng } from '../model/evaluate/views.ts';
 import { selectBackend } from '../train/backend.ts';
 
 const program = command(
@@ -15,17 +16,28 @@ const program = command(
   "Draw the page's views of a model as PNGs, from the page's own latents.",
 )
   .requiredOption('--model <dir>', 'an exported model (manifest.json) or a run folder (required)')
+  .option('--against <dir>', "another model, drawn right of --model's digits for the same noise")
   .option('--out <dir>', 'folder for the PNGs', 'runs/grids');
 
 run(async () => {
-  const o = parse<{ model: string; out: string }>(program);
+  const o = parse<{ model: string; against?: string; out: string }>(program);
   await selectBackend('wasm', false, () => {});
   const { generator, preset } = await loadGenerator(o.model);
+  const other = o.against === undefined ? null : await loadGenerator(o.against);
+  if (other && (other.preset.latentDim !== preset.latentDim || other.preset.classes !== preset.classes))
+    throw new UsageError(
+      `--against ${o.against}: a ${other.preset.name} model (noise of ${other.preset.latentDim}, ${other.preset.classes} classes) ` +
+        `draws other digits for the page's latents than ${o.model}, a ${preset.name} model (${preset.latentDim}, ${preset.classes})`,
+    );
   mkdirSync(o.out, { recursive: true });
   for (const v of pageViews(preset)) {
     const file = join(o.out, `${v.name}.png`);
-    writeFileAtomic(file, viewPng(generator, preset, v));
+    writeFileAtomic(
+      file,
+      other ? sideBySidePng(generator, other.generator, preset, v) : viewPng(generator, preset, v),
+    );
     console.log(file);
   }
   generator.dispose();
+  other?.generator.dispose();
 });

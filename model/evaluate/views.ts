@@ -51,3 +51,23 @@ export function drawView(generator: LayersModel, preset: Preset, v: View): Float
 /** A view as the PNG the page would show (4× pixels, thin gaps). */
 export const viewPng = (generator: LayersModel, preset: Preset, v: View): Buffer =>
   gridPng(drawView(generator, preset, v), v.rows, v.cols, 4);
+
+/** A grey that shows as the grid's gaps (byte 40): the band between two models' digits. */
+const BAND = 40 / 127.5 - 1;
+
+/**
+ * Two generators' digits for the same view side by side, `a` left and `b` right, a grey band between:
+ * the same noise and labels, to compare by eye.
+ */
+export function sideBySidePng(a: LayersModel, b: LayersModel, preset: Preset, v: View): Buffer {
+  const [da, db] = [drawView(a, preset, v), drawView(b, preset, v)];
+  const digit = 28 * 28;
+  const row = v.cols * digit;
+  const cols = 2 * v.cols + 1;
+  const out = new Float32Array(v.rows * cols * digit).fill(BAND);
+  for (let r = 0; r < v.rows; r++) {
+    out.set(da.subarray(r * row, (r + 1) * row), r * cols * digit);
+    out.set(db.subarray(r * row, (r + 1) * row), (r * cols + v.cols + 1) * digit);
+  }
+  return gridPng(out, v.rows, cols, 4);
+}

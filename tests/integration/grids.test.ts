@@ -1,13 +1,13 @@
 // npm run grids: the page's views of the shipped model drawn in Node from the page's own latents,
 // pixel for pixel what the generator gives for them.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latents, styleLatents } from '../../contract/index.ts';
 import { loadGenerator } from '../../model/evaluate/evaluate.ts';
-import { drawView, pageViews } from '../../model/evaluate/views.ts';
+import { drawView, pageViews, sideBySidePng } from '../../model/evaluate/views.ts';
 import { selectBackend } from '../../train/backend.ts';
 import { getPreset } from '../../train/models/presets.ts';
 import { runCli, usageTests } from './cli-usage.ts';
@@ -59,6 +59,87 @@ describe('npm run grids on the shipped model', () => {
   });
 });
 
+describe('npm run grids --against: two models on the same noise, side by side', () => {
+  // A one-step run: a generator whose digits differ from the shipped one's.
+  const young = join(out, 'young');
+  const pair = join(out, 'pair');
+  let r: ReturnType<typeof runCli>;
+  beforeAll(() => {
+    const quick = [
+      '--steps',
+      '1',
+      '--batch-size',
+      '8',
+      '--train-digits',
+      '64',
+      '--threads',
+      '1',
+      '--no-export',
+    ];
+    expect(runCli('bin/train.ts', ['--preset', 'fast-cond', '--out', young, ...quick]).status).toBe(0);
+    r = runCli('bin/grids.ts', ['--model', 'model/shipped', '--against', young, '--out', pair]);
+  });
+
+  it('--model left, --against right, a grey band between, for every view', async () => {
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readdirSync(pair)).toHaveLength(16);
+    await selectBackend('wasm', false, () => {});
+    const [shipped, other] = [await loadGenerator('model/shipped'), await loadGenerator(young)];
+    const view = pageViews(shipped.preset).find((v) => v.name === 'eights-seed-1')!;
+    const [left, right] = [
+      drawView(shipped.generator, shipped.preset, view),
+      drawView(other.generator, other.preset, view),
+    ];
+    const png = PNG.sync.read(readFileSync(join(pair, 'eights-seed-1.png')));
+    expect(png.data).toEqual(
+      PNG.sync.read(sideBySidePng(shipped.generator, other.generator, shipped.preset, view)).data,
+    );
+    shipped.generator.dispose();
+    other.generator.dispose();
+    // 4 + 1 + 4 columns of 30 pixels (a digit and its gap), at 4× pixels.
+    expect([png.width, png.height]).toEqual([(9 * 30 + 2) * 4, (4 * 30 + 2) * 4]);
+    const byte = (v: number) => Math.max(0, Math.min(255, Math.round((v + 1) * 127.5)));
+    const at = (col: number, y: number, x: number) =>
+      png.data[((2 + 2 * 30 + y) * 4 * png.width + (2 + col * 30 + x) * 4) * 4];
+    // Row 3, digit 2 of each model (its centre pixel), and the band's.
+    const i = (2 * 4 + 1) * 784 + 14 * 28 + 14;
+    expect(left[i]).not.toBeCloseTo(right[i], 2);
+    expect(at(1, 14, 14)).toBe(byte(left[i]));
+    expect(at(6, 14, 14)).toBe(byte(right[i]));
+    expect(at(4, 14, 14)).toBe(40);
+  });
+
+  it('a model whose noise is another shape: one line naming both, exit 2, nothing written', () => {
+    const tutorial = join(out, 'tutorial');
+    const quick = [
+      '--steps',
+      '1',
+      '--batch-size',
+      '8',
+      '--train-digits',
+      '64',
+      '--threads',
+      '1',
+      '--no-export',
+    ];
+    expect(runCli('bin/train.ts', ['--preset', 'tutorial', '--out', tutorial, ...quick]).status).toBe(0);
+    const bad = runCli('bin/grids.ts', [
+      '--model',
+      'model/shipped',
+      '--against',
+      tutorial,
+      '--out',
+      join(out, 'bad'),
+    ]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain(`--against ${tutorial}: a tutorial model (noise of 100, 0 classes)`);
+    expect(bad.stderr).toContain('than model/shipped, a fast-cond model (64, 10)');
+    expect(existsSync(join(out, 'bad'))).toBe(false);
+  });
+});
+
 describe('npm run grids, wrong calls', () => {
   it('a folder that holds no model: one line naming it, exit 1', () => {
     const r = runCli('bin/grids.ts', ['--model', out, '--out', join(out, 'x')]);
@@ -70,6 +151,6 @@ describe('npm run grids, wrong calls', () => {
 
 usageTests('bin/grids.ts', {
   usage: 'npm run grids --',
-  help: ['--model <dir>', '--out <dir>', 'runs/grids'],
+  help: ['--model <dir>', '--against <dir>', '--out <dir>', 'runs/grids'],
   errors: [[[], "required option '--model <dir>'"]],
 });
