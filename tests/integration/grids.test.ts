@@ -60,22 +60,12 @@ describe('npm run grids on the shipped model', () => {
 });
 
 describe('npm run grids --against: two models on the same noise, side by side', () => {
-  // A one-step run: a generator whose digits differ from the shipped one's.
+  // One-step runs: generators whose digits differ from the shipped one's.
+  const quick = '--steps 1 --batch-size 8 --train-digits 64 --threads 1 --no-export'.split(' ');
   const young = join(out, 'young');
   const pair = join(out, 'pair');
   let r: ReturnType<typeof runCli>;
   beforeAll(() => {
-    const quick = [
-      '--steps',
-      '1',
-      '--batch-size',
-      '8',
-      '--train-digits',
-      '64',
-      '--threads',
-      '1',
-      '--no-export',
-    ];
     expect(runCli('bin/train.ts', ['--preset', 'fast-cond', '--out', young, ...quick]).status).toBe(0);
     r = runCli('bin/grids.ts', ['--model', 'model/shipped', '--against', young, '--out', pair]);
   });
@@ -112,17 +102,6 @@ describe('npm run grids --against: two models on the same noise, side by side', 
 
   it('a model whose noise is another shape: one line naming both, exit 2, nothing written', () => {
     const tutorial = join(out, 'tutorial');
-    const quick = [
-      '--steps',
-      '1',
-      '--batch-size',
-      '8',
-      '--train-digits',
-      '64',
-      '--threads',
-      '1',
-      '--no-export',
-    ];
     expect(runCli('bin/train.ts', ['--preset', 'tutorial', '--out', tutorial, ...quick]).status).toBe(0);
     const bad = runCli('bin/grids.ts', [
       '--model',
