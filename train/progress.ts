@@ -12,6 +12,27 @@ export interface Progress {
   stop(): void;
 }
 
+/**
+ * Steps per second over about the last `windowSec` seconds (over the whole run until it is that
+ * old): the speed now. A run-long average hides a change of the machine's load for hours, and an
+ * ETA built on it is as wrong (a run that shared the cores for an hour still showed half its
+ * speed an hour after it had them back).
+ */
+export function speedometer(windowSec = 60, now = () => performance.now() / 1000) {
+  const marks: { t: number; step: number }[] = [];
+  return {
+    /** Records that `step` is done now; returns the speed up to it. */
+    mark(step: number): number {
+      const t = now();
+      marks.push({ t, step });
+      // Keep one mark at least windowSec old as the window's start.
+      while (marks.length > 2 && t - marks[1].t >= windowSec) marks.shift();
+      const first = marks[0];
+      return t > first.t ? (step - first.step) / (t - first.t) : 0;
+    },
+  };
+}
+
 export const formatDuration = (sec: number): string => {
   if (!Number.isFinite(sec)) return '?';
   const s = Math.max(0, Math.round(sec));

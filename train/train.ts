@@ -20,7 +20,7 @@ import { createGan, type StepStats, trainingState } from './gan.ts';
 import { appendMetrics, truncateMetrics } from './metrics.ts';
 import { getPreset } from './models/presets.ts';
 import { Replicas } from './parallel/replicas.ts';
-import { createProgress } from './progress.ts';
+import { createProgress, speedometer } from './progress.ts';
 import { Rng, type RngState, rngStateSchema } from './rng.ts';
 import { sampleGridPng } from './samples.ts';
 import { topKShare } from './top-k.ts';
@@ -263,13 +263,13 @@ async function trainLocked(
   const window: StepStats[] = [];
   let last: StepStats | null = null;
   let status: RunResult['status'] = 'finished';
-  const loopStartStep = step;
-  const stepsPerSec = () => (step - loopStartStep) / Math.max(elapsed(), 1e-9);
+  const speed = speedometer();
+  let sps = speed.mark(step);
   const logMetrics = () =>
     appendMetrics(out, window.splice(0), {
       step,
       stepsPerEpoch: batches.stepsPerEpoch,
-      stepsPerSec: stepsPerSec(),
+      stepsPerSec: sps,
       seconds: secondsBefore + elapsed(),
     });
   try {
@@ -294,7 +294,7 @@ async function trainLocked(
       window.push(stats);
       opts.onStep?.(step, stats);
 
-      const sps = stepsPerSec();
+      sps = speed.mark(step);
       progress.update(step, target, stats, sps, eta(run, target, step, sps, elapsed()));
       if (step % run.logEvery === 0) logMetrics();
       if (step % run.sampleEvery === 0) writeSamples();
