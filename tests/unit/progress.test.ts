@@ -39,6 +39,14 @@ describe('speedometer', () => {
     expect(run(speed, clock, 20, 20, 0.25)).toBeCloseTo(2.5, 9);
   });
 
+  it('stays right over many steps (a fast GPU run: thousands of marks leave the window)', () => {
+    const clock = { t: 0 };
+    const speed = speedometer(1, () => clock.t);
+    speed.mark(0);
+    expect(run(speed, clock, 0, 5000, 0.01)).toBeCloseTo(100, 6);
+    expect(run(speed, clock, 5000, 5000, 0.02)).toBeCloseTo(50, 6);
+  });
+
   it('before the first step it knows no speed; it never divides by zero', () => {
     const speed = speedometer(10, () => 5);
     expect(speed.mark(0)).toBe(0);
