@@ -21,7 +21,9 @@ function recipe(dir: string): string {
   if (c.topKMin !== null) parts.push(`top-k ${c.topKMin} (×${c.topKDecay}/epoch)`);
   if (c.emaHalfLifeSteps !== null) parts.push(`EMA half-life ${c.emaHalfLifeSteps}`);
   if (c.annealFrom !== null)
-    parts.push(`anneal from ${c.annealFrom}${c.lrSchedule === 'linear' ? '' : ` (${c.lrSchedule})`}`);
+    parts.push(
+      `anneal from ${c.annealFrom}${c.annealRestart === null ? '' : `, restart ${c.annealRestart}`}${c.lrSchedule === 'linear' ? '' : ` (${c.lrSchedule})`}`,
+    );
   return parts.join(', ');
 }
 

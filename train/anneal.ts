@@ -7,18 +7,26 @@
  * `linear` falls in a straight line; `cosine` (half a cosine, Loshchilov & Hutter 2017) stays near
  * the full rate longer and spends more of the steps at small rates near the end.
  *
- * Returns the factor for the update that takes the run from `step` to `step + 1`.
+ * With `restart`, the rates fall twice: to zero at `restart` first, then back onto the fall from
+ * `from` to the final step, and down it to zero. That is the shipped model's run (docs/training.md):
+ * 20,000 steps annealed from 10,000, then continued to 30,000, which put the rates back at half.
  */
 export const LR_SCHEDULES = ['linear', 'cosine'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
 
-export function annealFactor(
-  step: number,
-  from: number | null,
-  target: number | null,
-  schedule: LrSchedule = 'linear',
-): number {
+export interface Annealing {
+  /** The step the rates start to fall at; null = never. */
+  from: number | null;
+  /** Where the first fall ends (from ≤ restart < the final step); null = one fall. */
+  restart: number | null;
+  schedule: LrSchedule;
+}
+
+/** The factor for the update that takes the run from `step` to `step + 1`. */
+export function annealFactor(step: number, target: number | null, a: Annealing): number {
+  const { from, restart } = a;
   if (from === null || target === null || step < from) return 1;
-  const left = Math.max(0, (target - step) / (target - from)); // 1 at `from`, 0 at the final step
-  return schedule === 'linear' ? left : 0.5 * (1 - Math.cos(Math.PI * left));
+  const end = restart !== null && step < restart ? restart : target;
+  const left = Math.max(0, (end - step) / (end - from)); // 1 at `from`, 0 at the fall's end
+  return a.schedule === 'linear' ? left : 0.5 * (1 - Math.cos(Math.PI * left));
 }

@@ -45,6 +45,8 @@ export const trainConfigSchema = z.object({
   ema: z.boolean().default(false),
   /** From this step on, both learning rates fall linearly to 0 at the final step (train/anneal.ts); null = never. [null] */
   annealFrom: z.number().int().nonnegative().nullable().default(null),
+  /** Where a first fall from annealFrom ends before the rates restart on the fall to the final step (train/anneal.ts); null = one fall. [null] */
+  annealRestart: z.number().int().nonnegative().nullable().default(null),
   /** How the rates fall from annealFrom to the final step (train/anneal.ts). ['linear'] */
   lrSchedule: z.enum(LR_SCHEDULES).default('linear'),
   /** Top-k training (train/top-k.ts): the smallest share of each batch's fakes G learns from; null = off. [null] */
@@ -113,6 +115,7 @@ const RESUME_MAY_SET = [
   'checkpointEvery',
   // Annealing changes the run from its start step on: a plateaued run can be continued and annealed.
   'annealFrom',
+  'annealRestart',
   'lrSchedule',
 ] as const;
 

@@ -50,6 +50,11 @@ export function addTrainingOptions(program: Command): Command {
       'from this step on, both learning rates fall linearly to 0 at the final step; may be set on --resume (default: off)',
       integer('--anneal-from'),
     )
+    .option(
+      '--anneal-restart <step>',
+      'the learning rates first fall to 0 at this step, then restart on the fall from --anneal-from to the final step (the shipped model: 10,000 / 20,000 / 30,000); may be set on --resume (default: one fall)',
+      integer('--anneal-restart'),
+    )
     .addOption(
       choice(
         '--lr-schedule <name>',
@@ -120,6 +125,7 @@ export interface TrainingOptions {
   modeSeeking: number;
   r1Gamma: number;
   annealFrom?: number;
+  annealRestart?: number;
   lrSchedule: LrSchedule;
   topKMin?: number;
   topKDecay?: number;
@@ -178,6 +184,7 @@ export function trainConfigFrom(o: TrainingOptions): TrainConfig {
     r1Gamma: o.r1Gamma,
     ema: o.ema,
     annealFrom: o.annealFrom ?? null,
+    annealRestart: o.annealRestart ?? null,
     lrSchedule: o.lrSchedule,
     topKMin: o.topKMin ?? null,
     topKDecay: o.topKDecay ?? DEFAULTS.topKDecay,

@@ -168,6 +168,20 @@ async function trainLocked(
       2,
     );
   }
+  const restart = run.annealRestart;
+  if (restart !== null && run.annealFrom === null) {
+    throw new TrainingError(`--anneal-restart ${restart} ends a first fall: give --anneal-from too`, 2);
+  }
+  if (
+    restart !== null &&
+    run.annealFrom !== null &&
+    (restart < run.annealFrom || target === null || restart >= target)
+  ) {
+    throw new TrainingError(
+      `--anneal-restart ${restart} must lie between --anneal-from ${run.annealFrom} and the final step ${target}`,
+      2,
+    );
+  }
   if (run.lrSchedule !== 'linear' && run.annealFrom === null) {
     throw new TrainingError(
       `--lr-schedule ${run.lrSchedule} shapes the annealing: give --anneal-from too`,
@@ -237,7 +251,11 @@ async function trainLocked(
       : null;
   if (replicas) opts.onReplicas?.(replicas);
   const trainStep = async (): Promise<StepStats> => {
-    const lrScale = annealFactor(step, run.annealFrom, target, run.lrSchedule);
+    const lrScale = annealFactor(step, target, {
+      from: run.annealFrom,
+      restart: run.annealRestart,
+      schedule: run.lrSchedule,
+    });
     const topK = topKShare(step, batches.stepsPerEpoch, run.topKMin, run.topKDecay);
     if (replicas) {
       try {
@@ -355,7 +373,7 @@ function describeRecipe(c: TrainConfig): string {
   if (c.ema && c.emaHalfLifeSteps !== null) parts.push(`EMA half-life ${c.emaHalfLifeSteps} steps`);
   if (c.annealFrom !== null)
     parts.push(
-      `lr annealed to 0 from step ${c.annealFrom}${c.lrSchedule === 'linear' ? '' : ` (${c.lrSchedule})`}`,
+      `lr annealed to 0 from step ${c.annealFrom}${c.annealRestart === null ? '' : `, restarting at ${c.annealRestart}`}${c.lrSchedule === 'linear' ? '' : ` (${c.lrSchedule})`}`,
     );
   return parts.join(', ');
 }

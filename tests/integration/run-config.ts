@@ -25,6 +25,7 @@ export const runConfig = (out: string, over: Partial<TrainConfig> = {}): TrainCo
   r1Gamma: 0,
   ema: true,
   annealFrom: null,
+  annealRestart: null,
   lrSchedule: 'linear',
   topKMin: null,
   topKDecay: 0.99,

@@ -161,7 +161,7 @@ describe('the workflows', () => {
     // The defaults a scheduled run (no inputs) falls back on.
     expect(jobEnv(train, 'train', contexts('schedule'))).toMatchObject({
       PRESET: 'fast-cond',
-      STEPS: '20000',
+      STEPS: '30000',
       RECIPE: '--r1-gamma 1 --d-width 2',
       QUANTIZATION: 'uint8',
     });
@@ -194,12 +194,13 @@ describe('train.yml, run here', () => {
     expect(passed.stdout).toContain('continuing the run');
     expect(readResult(runDir(c), 'gate')?.result.passed).toBe(true);
     expect(existsSync(join(runDir(c), 'pipeline', 'publish.json'))).toBe(false);
-    // The run trained the shipped recipe, annealed over its second half.
+    // The run trained the shipped recipe, annealed as the shipped model was: from a third, restarting at two thirds.
     expect(JSON.parse(readFileSync(join(runDir(c), 'config.json'), 'utf8'))).toMatchObject({
       steps: 4,
       r1Gamma: 1,
       dWidth: 2,
-      annealFrom: 2,
+      annealFrom: 1,
+      annealRestart: 2,
     });
     uploadArtifact(runDir(c));
   });

@@ -64,6 +64,7 @@ describe('the share kept', () => {
       r1Gamma: 1,
       ema: true,
       annealFrom: 5,
+      annealRestart: null,
     };
     expect(trainConfigSchema.parse(old)).toMatchObject({
       topKMin: null,
