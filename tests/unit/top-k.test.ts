@@ -43,7 +43,7 @@ describe('the share kept', () => {
     expect(topKCount(0.01, 8)).toBe(1);
   });
 
-  it('a run config from before top-k, the EMA half-life and the schedule runs as it did', () => {
+  it('a run config from before top-k, the EMA half-life, the schedule and the restart runs as it did', () => {
     const old = {
       preset: 'fast-cond',
       steps: 10,
@@ -64,13 +64,13 @@ describe('the share kept', () => {
       r1Gamma: 1,
       ema: true,
       annealFrom: 5,
-      annealRestart: null,
     };
     expect(trainConfigSchema.parse(old)).toMatchObject({
       topKMin: null,
       topKDecay: 0.99,
       emaHalfLifeSteps: null,
       lrSchedule: 'linear',
+      annealRestart: null,
     });
   });
 });
