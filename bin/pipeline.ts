@@ -26,6 +26,7 @@ import {
   GATE_REFUSED_EXIT,
   hashOutputs,
   MissingInputError,
+  OUT_OF_TIME_EXIT,
   recordFile,
   STAGES,
   type Stage,
@@ -36,7 +37,7 @@ import { evaluateStage } from '../pipeline/stages/evaluate.ts';
 import { exportStage } from '../pipeline/stages/export.ts';
 import { gateStage } from '../pipeline/stages/gate.ts';
 import { publishStage } from '../pipeline/stages/publish.ts';
-import { InterruptedError, trainStage } from '../pipeline/stages/train.ts';
+import { InterruptedError, OutOfTimeError, trainStage } from '../pipeline/stages/train.ts';
 import { DEFAULT_PERSIST_DIR } from '../release/wrangler-env.ts';
 import { selectBackend } from '../train/backend.ts';
 import {
@@ -242,6 +243,10 @@ run(
       if (e instanceof InterruptedError) {
         console.error(`stage ${current} ${e.message}: ${again}`);
         return INTERRUPTED_EXIT;
+      }
+      if (e instanceof OutOfTimeError) {
+        console.error(`stage ${current} ${e.message}: ${again}`);
+        return OUT_OF_TIME_EXIT;
       }
       // One line: the stage, why, the run folder (kept) and how to go on from there.
       throw new StageError(

@@ -12,6 +12,19 @@ export class InterruptedError extends Error {
   }
 }
 
+/**
+ * --max-minutes ran out before the final step: a model whose schedule never ended (its learning
+ * rates not annealed) is not evaluated or published; the checkpoint is saved for the same command.
+ */
+export class OutOfTimeError extends Error {
+  constructor(step: number, target: number) {
+    super(
+      `stopped at step ${step} of ${target}: --max-minutes ran out; the checkpoint is saved, and the same command continues it`,
+    );
+    this.name = 'OutOfTimeError';
+  }
+}
+
 export async function trainStage(
   config: TrainConfig,
   explicit: ReadonlySet<keyof TrainConfig>,
@@ -25,6 +38,8 @@ export async function trainStage(
     { signal: ctx.signal, isTTY: process.stdout.isTTY === true, explicit, log: ctx.log },
   );
   if (r.status === 'interrupted') throw new InterruptedError(r.step);
+  if (r.status === 'time-limit' && r.target !== null && r.step < r.target)
+    throw new OutOfTimeError(r.step, r.target);
   const saved = readCheckpoint(ctx.runDir);
   if (!saved) throw new TrainingError(`${ctx.runDir}: training ended without a checkpoint`, 1);
   const run = trainConfigSchema.parse(saved.state.config);

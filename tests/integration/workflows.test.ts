@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { manifestSchema, r2Keys, retrainRequestSchema, workflowInputs } from '../../contract/index.ts';
 import { readRecord, readResult } from '../../pipeline/records.ts';
+import { readCheckpoint } from '../../train/checkpoint.ts';
 import { vulkanForTests } from '../webgpu-env.ts';
 import {
   type Contexts,
@@ -29,13 +30,17 @@ const R2 = { bucket: 'models-bucket', accessKeyId: 'test-key', secretAccessKey: 
 let s3: S3StandIn;
 
 /** What GitHub puts in the contexts for a run of train.yml. */
-function contexts(event: 'schedule' | 'workflow_dispatch', inputs: Record<string, unknown> = {}): Contexts {
+function contexts(
+  event: 'schedule' | 'workflow_dispatch',
+  inputs: Record<string, unknown> = {},
+  runId = RUN_ID,
+): Contexts {
   const declared = (train.on.workflow_dispatch as { inputs: Record<string, { default?: unknown }> }).inputs;
   const defaults = Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, v.default ?? '']));
   return {
     github: {
       event_name: event,
-      run_id: RUN_ID,
+      run_id: runId,
       run_attempt: '1',
       repository: 'o/r',
       server_url: 'https://github.com',
@@ -203,6 +208,33 @@ describe('train.yml, run here', () => {
       annealRestart: 2,
     });
     uploadArtifact(runDir(c));
+  });
+
+  it('the GPU job: training out of TRAIN_MINUTES stops with a checkpoint and fails the step, saying how far it got; nothing after it runs', async () => {
+    const slow = contexts('workflow_dispatch', { steps: '5000' }, `${RUN_ID}9`);
+    const dir = runDir(slow);
+    try {
+      const r = await runStep(train, 'train', 'pipeline', {
+        contexts: slow,
+        overrides: { GPU_FLAGS: `${CPU_FOR_GPU} ${LOOSE_GATE}`, TRAIN_MINUTES: '0.05' },
+      });
+      expect(r.status).toBe(75);
+      expect(r.stderr).toMatch(
+        /stage train stopped at step \d+ of 5000: --max-minutes ran out; the checkpoint is saved, and the same command continues it/,
+      );
+      const saved = readCheckpoint(dir)!.state.step;
+      expect(saved).toBeGreaterThan(0);
+      expect(saved).toBeLessThan(5000);
+      expect(readRecord(dir, 'train')?.status).toBe('failed');
+      expect(readRecord(dir, 'evaluate')).toBeNull();
+      const summary = await runStep(train, 'train', 'Job summary', { contexts: slow });
+      expect(summary.summary).toMatch(
+        new RegExp(`\\| train \\| failed \\| [\\d.]+ s \\| failed: stopped at step ${saved} of 5000`),
+      );
+      expect(summary.summary).toContain('| evaluate | not run | | |');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the GPU job: steps that are not a whole number fail its pipeline step at once, saying so', async () => {
