@@ -5,7 +5,7 @@
 // than the promoted one). Each stage records what it did in <run>/pipeline/<stage>.json, so any stage
 // can be re-run or continued: `--from publish` after an R2 error uploads the same version again.
 // Exit codes: 0 done, 1 a stage failed, 2 usage, 3 training diverged, 4 a training thread crashed,
-// 10 the gate refused the model, 130 interrupted.
+// 10 the gate refused the model, 75 --max-minutes ran out before the final step, 130 interrupted.
 import { Option } from 'commander';
 import { QUANTIZATIONS, type Quantization } from '../contract/index.ts';
 import {
@@ -26,7 +26,6 @@ import {
   GATE_REFUSED_EXIT,
   hashOutputs,
   MissingInputError,
-  OUT_OF_TIME_EXIT,
   recordFile,
   STAGES,
   type Stage,
@@ -47,7 +46,7 @@ import {
   trainConfigFrom,
 } from '../train/options.ts';
 import { formatDuration } from '../train/progress.ts';
-import { TrainingError } from '../train/train.ts';
+import { OUT_OF_TIME_EXIT, TrainingError } from '../train/train.ts';
 
 // ---- the command line: the training flags, then one group per stage
 const program = addTrainingOptions(
@@ -244,8 +243,9 @@ run(
         console.error(`stage ${current} ${e.message}: ${again}`);
         return INTERRUPTED_EXIT;
       }
+      // Not `again`: the stages after train need this command's own flags (--quantize, --require-gpu, …).
       if (e instanceof OutOfTimeError) {
-        console.error(`stage ${current} ${e.message}: ${again}`);
+        console.error(`stage ${current} ${e.message} (run folder: ${runDir})`);
         return OUT_OF_TIME_EXIT;
       }
       // One line: the stage, why, the run folder (kept) and how to go on from there.

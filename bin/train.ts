@@ -12,7 +12,7 @@ import {
   trainConfigFrom,
 } from '../train/options.ts';
 import { formatDuration } from '../train/progress.ts';
-import { TrainingError, train } from '../train/train.ts';
+import { OUT_OF_TIME_EXIT, outOfTime, TrainingError, train } from '../train/train.ts';
 
 const program = addTrainingOptions(
   command(
@@ -60,7 +60,8 @@ run(
     if (r.status !== 'finished' && (r.target === null || r.step < r.target)) {
       console.log(`resume with: npm run train -- --out ${config.out} --resume`);
     }
-    if (o.export && r.status !== 'interrupted') {
+    // A run that did not reach its final step is not the model it was asked for: export it once it has.
+    if (o.export && r.status !== 'interrupted' && !outOfTime(r)) {
       // Evaluate and export the final checkpoint (uint8), as the publishing step will want it.
       const exportDir = defaultExportDir(config.out);
       const manifest = await exportRun(config.out, exportDir, {
@@ -73,8 +74,10 @@ run(
         `exported ${manifest.version} to ${exportDir} (report: ${join(config.out, 'report.json')})`,
       );
     }
-    return r.status === 'interrupted' ? INTERRUPTED_EXIT : 0;
+    if (r.status === 'interrupted') return INTERRUPTED_EXIT;
+    return outOfTime(r) ? OUT_OF_TIME_EXIT : 0;
   },
-  // A diverged run exits 3, a crashed training thread 4, a refused run folder 2 (see TrainingError).
+  // A diverged run exits 3, a crashed training thread 4, a refused run folder 2 (see TrainingError);
+  // out of --max-minutes before the final step 75, interrupted 130.
   (e) => (e instanceof TrainingError ? e.exitCode : 1),
 );

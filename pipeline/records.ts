@@ -16,8 +16,6 @@ export type Stage = (typeof STAGES)[number];
 
 /** The exit code of a run the gate refused: not an error, and not a success either. */
 export const GATE_REFUSED_EXIT = 10;
-/** The exit code of a run whose training ran out of --max-minutes before its final step (sysexits' "try again"). */
-export const OUT_OF_TIME_EXIT = 75;
 
 export const recordsDir = (runDir: string): string => join(runDir, 'pipeline');
 export const recordFile = (runDir: string, stage: Stage): string => join(recordsDir(runDir), `${stage}.json`);

@@ -26,6 +26,7 @@ const jobSchema = z.object({
   if: z.union([z.string(), z.boolean()]).optional(),
   needs: z.union([z.string(), z.array(z.string())]).optional(),
   'runs-on': z.string(),
+  'timeout-minutes': z.number().optional(),
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   container: z.unknown().optional(),
   steps: z.array(stepSchema),

@@ -44,6 +44,13 @@ export interface RunResult {
   last: StepStats | null;
 }
 
+/** The exit code of a run that ran out of --max-minutes before its final step (sysexits' "try again"). */
+export const OUT_OF_TIME_EXIT = 75;
+
+/** Out of --max-minutes before the final step: the schedule did not end, so the model is not final. */
+export const outOfTime = (r: Pick<RunResult, 'status' | 'step' | 'target'>): boolean =>
+  r.status === 'time-limit' && r.target !== null && r.step < r.target;
+
 export interface TrainOptions {
   /** Aborting stops the run after the current step, with a checkpoint (SIGINT). */
   signal?: AbortSignal;
@@ -178,7 +185,7 @@ async function trainLocked(
     (restart < run.annealFrom || target === null || restart >= target)
   ) {
     throw new TrainingError(
-      `--anneal-restart ${restart} must lie between --anneal-from ${run.annealFrom} and the final step ${target}`,
+      `--anneal-restart ${restart} must lie between --anneal-from ${run.annealFrom} and the final step ${target} (on --resume, --anneal-restart ${run.annealFrom} turns a restart kept from the checkpoint off)`,
       2,
     );
   }

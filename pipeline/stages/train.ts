@@ -1,7 +1,7 @@
 // Stage 1: train (or continue training) the GAN in the run folder, to the config's final step.
 import { readCheckpoint } from '../../train/checkpoint.ts';
 import { type TrainConfig, trainConfigSchema } from '../../train/config.ts';
-import { TrainingError, train } from '../../train/train.ts';
+import { outOfTime, TrainingError, train } from '../../train/train.ts';
 import type { StageContext, StageOutcome } from './context.ts';
 
 /** Training was stopped by Ctrl-C: the checkpoint is saved, and the same command continues it. */
@@ -13,13 +13,13 @@ export class InterruptedError extends Error {
 }
 
 /**
- * --max-minutes ran out before the final step: a model whose schedule never ended (its learning
- * rates not annealed) is not evaluated or published; the checkpoint is saved for the same command.
+ * --max-minutes ran out before the final step: a run that did not reach it (its learning rates not
+ * annealed to their end, if annealed) is not evaluated or published; its checkpoint is kept.
  */
 export class OutOfTimeError extends Error {
   constructor(step: number, target: number) {
     super(
-      `stopped at step ${step} of ${target}: --max-minutes ran out; the checkpoint is saved, and the same command continues it`,
+      `stopped at step ${step} of ${target}: --max-minutes ran out; the checkpoint is saved, and running the same command again continues it`,
     );
     this.name = 'OutOfTimeError';
   }
@@ -38,8 +38,7 @@ export async function trainStage(
     { signal: ctx.signal, isTTY: process.stdout.isTTY === true, explicit, log: ctx.log },
   );
   if (r.status === 'interrupted') throw new InterruptedError(r.step);
-  if (r.status === 'time-limit' && r.target !== null && r.step < r.target)
-    throw new OutOfTimeError(r.step, r.target);
+  if (outOfTime(r)) throw new OutOfTimeError(r.step, r.target ?? r.step);
   const saved = readCheckpoint(ctx.runDir);
   if (!saved) throw new TrainingError(`${ctx.runDir}: training ended without a checkpoint`, 1);
   const run = trainConfigSchema.parse(saved.state.config);

@@ -24,7 +24,8 @@ interface Recipe {
 }
 
 /**
- * The shipped recipe (EMA of G, TTUR, R1 γ 1, both rates annealed to 0 over the second half) and
+ * The recipe shipped when this bench was written (EMA of G, TTUR, R1 γ 1, both rates annealed to 0
+ * over the second half; the model shipped since adds D ×2 and a second fall: docs/training.md) and
  * one change each. Top-k's share falls from the whole batch to half of it by mid-run (the paper's
  * 0.99 per epoch is meant for hundreds of epochs); the long EMA lets the StyleGAN2-ADA ramp (half-life
  * ≤ 5 % of the steps so far) run to the end instead of stopping at 312.5 steps.

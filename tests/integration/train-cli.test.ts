@@ -263,7 +263,8 @@ describe('SIGKILL at any moment never leaves a checkpoint that fails to load', (
     }
     // The last checkpoint still loads into a real run.
     const r = train(['--out', dir, '--resume', '--max-minutes', '0.05']);
-    expect(r.code).toBe(0);
+    // Out of minutes before step 400 exits 75 (continue it); at 400 the run is done.
+    expect(r.code).toBe(readCheckpoint(dir)!.state.step < 400 ? 75 : 0);
     const steps = metricSteps(dir);
     expect(new Set(steps).size).toBe(steps.length); // no step logged twice across resumes
   });
@@ -281,6 +282,16 @@ describe('the end of a run', () => {
     expect(v.manifest).toMatchObject({ quantization: 'uint8', preset: 'fast-cond', training: { steps: 2 } });
     expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).metrics).toEqual(v.manifest.metrics);
     expect(existsSync(join(root, 'a', 'export'))).toBe(false);
+  });
+
+  it('out of --max-minutes before --steps: no evaluation or export of the unfinished run, exit 75, how to continue', () => {
+    const dir = join(root, 'out-of-time');
+    const r = train([...QUICK, '--steps', '100000', '--max-minutes', '0.02', '--out', dir], true);
+    expect(r.code).toBe(75);
+    const step = readCheckpoint(dir)!.state.step;
+    expect(r.out).toContain(`stopped at the time limit at step ${step}/100000`);
+    expect(r.out).toContain(`resume with: npm run train -- --out ${dir} --resume`);
+    expect(existsSync(join(dir, 'export'))).toBe(false);
   });
 });
 
