@@ -8,4 +8,5 @@ export * from './model-signature.ts';
 export * from './names.ts';
 export * from './r2-keys.ts';
 export * from './security-headers.ts';
+export * from './style-filter.ts';
 export * from './version.ts';

@@ -53,14 +53,18 @@ export function latents(
  */
 export function styleLatents(seed: number, rows: number, dim: number, classes: number): Latents {
   if (classes === 0) throw new Error('a style grid needs a conditional model (one with classes)');
-  const { z: base } = latents(seed, rows, dim, 0, 'any');
-  const z = new Float32Array(rows * classes * dim);
+  return styleRows(latents(seed, rows, dim, 0, 'any').z, rows, dim, classes);
+}
+
+/** Rows of noise (rows × dim) as a style grid's latents: each row once per class, classes in order. */
+export function styleRows(z: Float32Array, rows: number, dim: number, classes: number): Latents {
+  const out = new Float32Array(rows * classes * dim);
   const labels = new Int32Array(rows * classes);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < classes; c++) {
-      z.set(base.subarray(r * dim, (r + 1) * dim), (r * classes + c) * dim);
+      out.set(z.subarray(r * dim, (r + 1) * dim), (r * classes + c) * dim);
       labels[r * classes + c] = c;
     }
   }
-  return { z, labels };
+  return { z: out, labels };
 }

@@ -81,6 +81,8 @@ const TEST_MODE = 'test';
 
 export default defineConfig(({ mode }) => ({
   root: 'web',
+  // The style-row filter's weights, which its module imports `?inline` (web/src/engine/style-filter.ts).
+  assetsInclude: ['**/contract/style-filter/weights.bin'],
   define: {
     __PAGE_BUILD__: JSON.stringify(buildId()),
     __DEBUG_HOOKS__: JSON.stringify(mode === TEST_MODE),

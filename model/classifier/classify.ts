@@ -10,6 +10,8 @@ import { type Arch, FEATURE_LAYER } from './model.ts';
 export const SHIPPED_CLASSIFIERS: Record<Arch, string> = {
   cnn: join(import.meta.dirname, 'shipped'),
   mlp: join(import.meta.dirname, 'shipped-mlp'),
+  // The page loads it too: it lives with what the page and Node share.
+  filter: join(import.meta.dirname, '../../contract/style-filter'),
 };
 /** The project's feature space: every metric is computed in it. */
 export const SHIPPED_CLASSIFIER = SHIPPED_CLASSIFIERS.cnn;

@@ -2,7 +2,7 @@
 // sees for a seed, to look at before a model ships. Same noise, same labels, same layout.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { type Latents, latents, styleLatents } from '../../contract/index.ts';
+import { filterStyleRows, type Latents, latents, styleLatents } from '../../contract/index.ts';
 import type { Preset } from '../../train/models/presets.ts';
 import { gridPng } from '../../train/samples.ts';
 
@@ -12,6 +12,9 @@ export interface View {
   latents: Latents;
   rows: number;
   cols: number;
+  /** Style grids: their seed, and the rows the style-row filter redrew (filteredViews). */
+  styleSeed?: number;
+  redrawn?: number[];
 }
 
 /** The views the digits issue names: 64 "any" at seeds 1–5, 16 × "8" at seed 1, the 10-row style grid at seeds 1–10. */
@@ -33,19 +36,49 @@ export function pageViews(preset: Preset): View[] {
         latents: styleLatents(seed, 10, dim, preset.classes),
         rows: 10,
         cols: preset.classes,
+        styleSeed: seed,
       });
   }
   return views;
 }
 
-/** The generator's digits for a view (inference mode), values in [-1, 1]. */
-export function drawView(generator: LayersModel, preset: Preset, v: View): Float32Array {
-  const n = v.rows * v.cols;
+/** The generator's n digits for latents (inference mode), values in [-1, 1]. */
+export function drawLatents(generator: LayersModel, preset: Preset, l: Latents, n: number): Float32Array {
   return tf.tidy(() => {
-    const z = tf.tensor2d(v.latents.z, [n, preset.latentDim]);
-    const inputs = v.latents.labels ? [z, tf.tensor2d(Float32Array.from(v.latents.labels), [n, 1])] : z;
+    const z = tf.tensor2d(l.z, [n, preset.latentDim]);
+    const inputs = l.labels ? [z, tf.tensor2d(Float32Array.from(l.labels), [n, 1])] : z;
     return (generator.predict(inputs) as tf.Tensor).dataSync<'float32'>();
   });
+}
+
+/** The generator's digits for a view (inference mode), values in [-1, 1]. */
+export const drawView = (generator: LayersModel, preset: Preset, v: View): Float32Array =>
+  drawLatents(generator, preset, v.latents, v.rows * v.cols);
+
+/**
+ * The views as the page draws them: the style grids' rows that the style-row filter
+ * (contract/style-filter.ts, its classifier `filter`) reads badly get new noise, as on the page.
+ */
+export async function filteredViews(
+  views: View[],
+  generator: LayersModel,
+  preset: Preset,
+  filter: LayersModel,
+): Promise<View[]> {
+  const read = (l: Latents, n: number) => {
+    const digits = drawLatents(generator, preset, l, n);
+    return tf.tidy(() =>
+      tf.logSoftmax(filter.predict(tf.tensor4d(digits, [n, 28, 28, 1])) as tf.Tensor).dataSync<'float32'>(),
+    );
+  };
+  return Promise.all(
+    views.map(async (v) => {
+      if (v.styleSeed === undefined) return v;
+      const base = latents(v.styleSeed, v.rows, preset.latentDim, 0, 'any').z;
+      const f = await filterStyleRows(v.styleSeed, base, preset.latentDim, preset.classes, read);
+      return { ...v, latents: f.latents, redrawn: f.redrawn };
+    }),
+  );
 }
 
 /** A view as the PNG the page would show (4× pixels, thin gaps). */

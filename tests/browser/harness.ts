@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { expect } from 'vitest';
-import { type Latents, manifestSchema } from '../../contract/index.ts';
+import { filterStyleRows, type Latents, latents, manifestSchema } from '../../contract/index.ts';
+import { loadShippedClassifier } from '../../model/classifier/classify.ts';
 import { loadLayersModelFromDir } from '../../model/model-io.ts';
 import { gray, gridShape, SIZE } from '../../web/src/grid.ts';
 
@@ -170,6 +171,24 @@ export async function nodeDigits(l: Latents, n: number): Promise<Uint8Array> {
   });
   model.dispose();
   return Uint8Array.from(values, gray);
+}
+
+/** The seed's style grid as the page filters it (contract/style-filter.ts), read in Node on cpu. */
+export async function nodeStyleGrid(seed: number, rows: number) {
+  await tf.setBackend('cpu');
+  const [model, filter] = await Promise.all([loadLayersModelFromDir(MODEL), loadShippedClassifier('filter')]);
+  const dim = shipped.latentDim;
+  const read = (l: Latents, n: number) =>
+    tf.tidy(() => {
+      const z = tf.tensor2d(l.z, [n, dim]);
+      const digits = model.predict([z, tf.tensor2d(Float32Array.from(l.labels!), [n, 1])]) as tf.Tensor;
+      const logits = filter.predict(tf.reshape(digits, [n, 28, 28, 1])) as tf.Tensor;
+      return tf.logSoftmax(logits).dataSync() as Float32Array;
+    });
+  const grid = await filterStyleRows(seed, latents(seed, rows, dim, 0, 'any').z, dim, shipped.classes, read);
+  model.dispose();
+  filter.dispose();
+  return grid;
 }
 
 export { absDiff as compare } from '../array-diff.ts';

@@ -33,6 +33,8 @@ beforeAll(async () => {
 describe.each([
   { arch: 'cnn' as const, min: 0.99, dim: 128, layers: ['Conv2D', 'MaxPooling2D', 'Flatten', 'Dense'] },
   { arch: 'mlp' as const, min: 0.98, dim: 256, layers: ['Flatten', 'Rescaling', 'Dense', 'Dropout'] },
+  // The page's style-row filter: only layers the page's graph compiles (and no pooling).
+  { arch: 'filter' as const, min: 0.98, dim: 256, layers: ['InputLayer', 'Conv2D', 'Flatten', 'Dense'] },
 ])('shipped $arch classifier', ({ arch, min, dim, layers }) => {
   it('is the one its record describes', () => {
     const r = record(arch);
@@ -40,7 +42,7 @@ describe.each([
     expect(sha).toBe(r.weightsSha256);
     expect(r.command).toMatch(/^npm run train:classifier/);
     // The cnn's record predates --arch (cnn is the default).
-    if (arch === 'mlp') expect(r.command).toContain('--arch mlp');
+    if (arch !== 'cnn') expect(r.command).toContain(`--arch ${arch}`);
     expect(shippedClassifierName(arch)).toBe(`${arch}@${sha.slice(0, 8)}`);
   });
 
@@ -55,6 +57,7 @@ describe.each([
     expect(d).toBe(dim);
     expect(features.some((v) => v > 0)).toBe(true);
     // A second space only helps if its architecture differs: the MLP has no convolution at all.
+    // The filter is the page's: small, and of layers web/src/engine/graph.ts compiles.
     expect([...new Set(model.layers.map((l) => l.getClassName()))].sort()).toEqual([...layers].sort());
     model.dispose();
   });
@@ -125,16 +128,17 @@ usageTests('bin/train-classifier.ts', {
   usage: 'npm run train:classifier --',
   help: [
     '--arch <name>',
-    '(choices: "cnn", "mlp", default: "cnn")',
+    '(choices: "cnn", "mlp", "filter", default: "cnn")',
     '--epochs <n>',
-    '(default: 4 for cnn, 10 for mlp)',
+    '(default: 4 for cnn, 10 for mlp, 8 for filter)',
+    '(default: 0.001 for cnn and mlp, 0.003 for filter)',
     '--batch-size <n>',
     '--lr <x>',
     '--seed <n>',
     '--out <dir>',
   ],
   errors: [
-    [['--arch', 'vit'], "argument 'vit' is invalid. Allowed choices are cnn, mlp."],
+    [['--arch', 'vit'], "argument 'vit' is invalid. Allowed choices are cnn, mlp, filter."],
     [['--epochs', '2.5'], "--epochs must be a positive integer, got '2.5'"],
     [['--lr', '0'], "--lr must be a positive number, got '0'"],
     [['--seed', 'one'], "--seed must be a non-negative integer, got 'one'"],

@@ -131,6 +131,28 @@ describe('the shipped export', () => {
   });
 });
 
+describe("the style-row filter's classifier", () => {
+  it('the page loads it as it loads the generator: the graph computes the logits tfjs-layers does', async () => {
+    const dir = 'contract/style-filter';
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const bytes = readFileSync(join(dir, 'weights.bin'));
+    const weights = tf.io.decodeWeights(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      json.weightsManifest[0].weights,
+    );
+    const graph = compileGraph(tf, json.modelTopology, weights);
+    const model = await loadLayersModelFromDir(dir);
+    const x = [tf.randomUniform([32, 28, 28, 1], -1, 1, 'float32', 7)];
+    const d = absDiff(
+      run(() => graph(x)),
+      run(() => model.predict(x[0]) as tf.Tensor),
+    );
+    expect(d.max).toBeLessThan(1e-5);
+    model.dispose();
+    tf.dispose([...x, ...Object.values(weights)]);
+  });
+});
+
 describe('what the graph does not compile', () => {
   const preset = getPreset('fast-cond');
   it('a BatchNormalization (an unfolded export), an unknown activation, a weight no layer reads', async () => {

@@ -3,7 +3,7 @@
 import * as Comlink from 'comlink';
 import type { Manifest } from '../../contract/index.ts';
 import { downloadPng } from './download.ts';
-import type { DrawSpec, EngineApi, EngineEvent, RuntimeInfo, Started } from './engine/api.ts';
+import type { Drawn, DrawSpec, EngineApi, EngineEvent, RuntimeInfo, Started } from './engine/api.ts';
 import { hasFilesCache } from './engine/model-files.ts';
 import { STEP, step } from './engine/steps.ts';
 import { webgpuAdapter } from './engine/webgpu-probe.ts';
@@ -105,7 +105,7 @@ const spec = (s: PageState, walkTo?: DrawSpec['walkTo']): DrawSpec =>
     ? { view: 'styles', rows: s.rows, seed: s.seed, walkTo }
     : { view: 'grid', n: s.n, seed: s.seed, digit: s.digit, walkTo };
 
-async function draw(engine: Comlink.Remote<EngineApi>, d: DrawSpec): Promise<number> {
+async function draw(engine: Comlink.Remote<EngineApi>, d: DrawSpec): Promise<Drawn> {
   const out = await engine.draw(d);
   canvas.width = out.width;
   canvas.height = out.height;
@@ -113,8 +113,14 @@ async function draw(engine: Comlink.Remote<EngineApi>, d: DrawSpec): Promise<num
   if (!ctx) throw new Error('no 2D canvas');
   ctx.putImageData(new ImageData(out.rgba, out.width, out.height), 0, 0);
   colLabels.hidden = d.view !== 'styles';
-  return out.ms;
+  return out;
 }
+
+/** What the caption says of the style-row filter (contract/style-filter.ts) for a drawn grid. */
+const filtered = (redrawn: number[] | undefined) =>
+  redrawn?.length
+    ? ` Style${redrawn.length === 1 ? '' : 's'} ${redrawn.map((r) => r + 1).join(', ')} redrawn: the page's filter read the first noise's digits badly.`
+    : '';
 
 /**
  * Draws what the controls say (the page is `drawing`); `push` records it in the history (Back
@@ -123,7 +129,7 @@ async function draw(engine: Comlink.Remote<EngineApi>, d: DrawSpec): Promise<num
 async function generate(engine: Comlink.Remote<EngineApi>, push: boolean): Promise<void> {
   try {
     const s = controls();
-    const ms = await draw(engine, spec(s));
+    const { ms, redrawn } = await draw(engine, spec(s));
     const n = s.view === 'styles' ? s.rows * manifest.classes : s.n;
     if (canvas.dataset.firstDrawMs === undefined) {
       canvas.dataset.firstDrawMs = performance.now().toFixed(1); // since navigation started
@@ -134,6 +140,7 @@ async function generate(engine: Comlink.Remote<EngineApi>, push: boolean): Promi
       digit: String(s.digit),
       n: String(n),
       view: s.view,
+      redrawn: (redrawn ?? []).join(','),
     });
     canvas.dataset.drawn = String(Number(canvas.dataset.drawn ?? 0) + 1);
     canvas.setAttribute(
@@ -142,7 +149,7 @@ async function generate(engine: Comlink.Remote<EngineApi>, push: boolean): Promi
         ? `Style grid: ${s.rows} handwriting style${s.rows === 1 ? '' : 's'}, each written as the digits 0 to 9, seed ${s.seed}`
         : `${n} generated digit${n === 1 ? '' : 's'} (${s.digit === 'any' ? 'any class' : `all ${s.digit}s`}), seed ${s.seed}`,
     );
-    timing.textContent = `${n} digit${n === 1 ? '' : 's'} in ${ms.toFixed(1)} ms on ${runtime.label}.`;
+    timing.textContent = `${n} digit${n === 1 ? '' : 's'} in ${ms.toFixed(1)} ms on ${runtime.label}.${filtered(redrawn)}`;
     const query = writeState(s);
     if (query !== location.search) history[push ? 'pushState' : 'replaceState'](null, '', query);
     setStatus('ready', 'Ready.');
@@ -170,7 +177,7 @@ async function walk(engine: Comlink.Remote<EngineApi>): Promise<void> {
     walkBtn.textContent = 'Stop walking';
     const frames = 60;
     for (let f = 0; f <= frames && walkGoesOn(mode); f++) {
-      const ms = await draw(engine, spec(s, { seed: s.seed + 1, t: f / frames }));
+      const { ms } = await draw(engine, spec(s, { seed: s.seed + 1, t: f / frames }));
       timing.textContent = `Walking from seed ${s.seed} to ${s.seed + 1}: frame ${f}/${frames}, ${ms.toFixed(1)} ms on ${runtime.label}.`;
       await new Promise((res) => requestAnimationFrame(res));
     }

@@ -18,6 +18,14 @@ export function showModelInfo(dl: HTMLElement, m: Manifest): void {
     ['Inception score', `${num(m.metrics.inceptionScore, 2)} of 10`],
     ['Class accuracy', num(m.metrics.classAccuracy)],
     ['Precision / recall', `${num(m.metrics.precision)} / ${num(m.metrics.recall)}`],
+    ...(m.classes
+      ? ([
+          [
+            'Style grid',
+            'filtered on this page: a style whose digits a small classifier reads badly is redrawn from new noise (the generator at /v1/model is not filtered)',
+          ],
+        ] as [string, string][])
+      : []),
   ];
   dl.replaceChildren(
     ...rows.flatMap(([k, v]) => {

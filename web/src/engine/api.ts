@@ -61,6 +61,8 @@ export interface Drawn {
   cols: number;
   /** Time on the backend (latents to pixels read back). */
   ms: number;
+  /** Style grids: the rows (0-based) the style-row filter gave new noise (contract/style-filter.ts). */
+  redrawn?: number[];
 }
 
 /** One request as Resource Timing saw it, in ms since the epoch (the page and the worker have different time origins). */

@@ -3,7 +3,13 @@
 // of the engine's own code (the contract's schemas among it), loaded while the runtime's binary
 // and tfjs's scripts download.
 import * as Comlink from 'comlink';
-import { latents, type Manifest, styleLatents, versionListSchema } from '../../../contract/index.ts';
+import {
+  filterStyleRows,
+  type Latents,
+  latents,
+  type Manifest,
+  versionListSchema,
+} from '../../../contract/index.ts';
 import { gridImage } from '../grid.ts';
 import type {
   Drawn,
@@ -27,6 +33,8 @@ let runtime: Runtime;
 let generator: Generator;
 let manifest: Manifest;
 let firstDraw = true;
+/** Style grids' latents after the style-row filter, by seed and rows (for the current generator). */
+let styleGrids = new Map<string, Promise<{ latents: Latents; redrawn: number[] }>>();
 
 const info = (r: Runtime): RuntimeInfo => ({ label: r.label, kind: r.kind, initMs: r.initMs });
 
@@ -42,25 +50,46 @@ export interface Early {
   notes: string[];
 }
 
-/** The latents a spec asks for, and how many digits per row. */
-function latentsFor(spec: DrawSpec): {
+/** The style-row filter's classifier: its module (and weights) load with the first style grid. */
+let styleFilter: Promise<import('./style-filter.ts').StyleFilter> | null = null;
+
+/** The seed's style grid, its badly read rows redrawn (contract/style-filter.ts), as Node draws it. */
+function filteredStyles(seed: number, rows: number) {
+  const key = `${seed}/${rows}`;
+  let grid = styleGrids.get(key);
+  if (!grid) {
+    styleFilter ??= import('./style-filter.ts').then((m) => m.loadStyleFilter(tf));
+    const { latentDim: dim, classes } = manifest;
+    const g = generator;
+    grid = styleFilter.then((f) =>
+      filterStyleRows(seed, latents(seed, rows, dim, 0, 'any').z, dim, classes, (l, n) => f.read(g, l, n)),
+    );
+    grid.catch(() => styleGrids.delete(key));
+    styleGrids.set(key, grid);
+  }
+  return grid;
+}
+
+/** The latents a spec asks for, how many digits per row, and the style rows the filter redrew. */
+async function latentsFor(spec: DrawSpec): Promise<{
   z: Float32Array;
   labels: Int32Array | null;
   n: number;
   cols?: number;
-} {
+  redrawn?: number[];
+}> {
   const { latentDim: dim, classes } = manifest;
-  const make = (seed: number) =>
+  const make = async (seed: number) =>
     spec.view === 'styles'
-      ? styleLatents(seed, spec.rows, dim, classes)
-      : latents(seed, spec.n, dim, classes, spec.digit);
-  const from = make(spec.seed);
+      ? await filteredStyles(seed, spec.rows)
+      : { latents: latents(seed, spec.n, dim, classes, spec.digit), redrawn: undefined };
+  const from = await make(spec.seed);
   const n = spec.view === 'styles' ? spec.rows * classes : spec.n;
   const cols = spec.view === 'styles' ? classes : undefined;
-  if (!spec.walkTo) return { ...from, n, cols };
+  if (!spec.walkTo) return { ...from.latents, n, cols, redrawn: from.redrawn };
   // A walk keeps the classes of its start and moves the noise along the sphere.
-  const to = make(spec.walkTo.seed);
-  return { z: slerp(from.z, to.z, dim, spec.walkTo.t), labels: from.labels, n, cols };
+  const to = (await make(spec.walkTo.seed)).latents;
+  return { z: slerp(from.latents.z, to.z, dim, spec.walkTo.t), labels: from.latents.labels, n, cols };
 }
 
 export async function start(
@@ -87,6 +116,7 @@ export async function start(
     const wasm = await planRuntime('wasm', opts.threads, () => {});
     runtime = await startRuntime(tf, wasm, (text) => onEvent({ type: 'note', text }));
     generator = await loadGenerator(tf, manifest, model.files);
+    [styleFilter, styleGrids] = [null, new Map()];
     onEvent({ type: 'runtime', runtime: info(runtime) });
   });
   return { manifest, runtime: info(runtime) };
@@ -94,12 +124,18 @@ export async function start(
 
 export async function draw(spec: DrawSpec): Promise<Drawn> {
   if (!generator) throw new Error('The model is not loaded yet.');
-  const l = latentsFor(spec);
+  const l = await latentsFor(spec);
   const generate = () => generator.generate(l, l.n);
   const { pixels, ms } = await (firstDraw ? step(STEP.generate, generate) : generate());
   firstDraw = false;
   const image = gridImage(pixels, l.n, l.cols);
-  const drawn: Drawn = { ...image, n: l.n, cols: l.cols ?? Math.ceil(Math.sqrt(l.n)), ms };
+  const drawn: Drawn = {
+    ...image,
+    n: l.n,
+    cols: l.cols ?? Math.ceil(Math.sqrt(l.n)),
+    ms,
+    ...(l.redrawn ? { redrawn: l.redrawn } : {}),
+  };
   return Comlink.transfer(drawn, [image.rgba.buffer]);
 }
 
