@@ -8,8 +8,8 @@ import { type Latents, latents, styleRows } from './latent.ts';
 export const STYLE_FILTER = {
   /**
    * A row whose digits the filter reads as the digit asked for with a mean log-probability below
-   * this is redrawn: about the worst 1.5 % of rows of the shipped model (random rows' 1st
-   * percentile is −0.47, their median −0.01), among them seed 9's broken last row (−1.1).
+   * this is redrawn: the worst 2.4 % of the shipped model's rows (`npm run bench:style-filter`:
+   * random rows' 2nd percentile −0.44, median −0.001), among them seed 9's broken last row (−0.92).
    */
   threshold: -0.4,
   /** New vectors tried per row; if none passes, the best-read of all is kept. */
