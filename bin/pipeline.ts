@@ -22,6 +22,7 @@ import {
 import { errorMessage } from '../lib/errors.ts';
 import { INTERRUPTED_EXIT, ignoreClosedStdout, interruptSignal } from '../lib/interrupt.ts';
 import { RETRAIN_GATE } from '../model/gate.ts';
+import { continueCommand } from '../pipeline/continue-command.ts';
 import {
   GATE_REFUSED_EXIT,
   hashOutputs,
@@ -238,12 +239,16 @@ run(
     } catch (e) {
       const rest = stages.slice(stages.indexOf(current));
       const toTheEnd = rest.join() === STAGES.slice(STAGES.indexOf(current)).join();
-      const again = `npm run pipeline -- --out ${runDir} ${toTheEnd ? `--from ${current}` : `--stages ${rest.join(',')}`}`;
+      const again = continueCommand(
+        process.argv.slice(2),
+        runDir,
+        toTheEnd ? ['--from', current] : ['--stages', rest.join(',')],
+      );
       if (e instanceof InterruptedError) {
         console.error(`stage ${current} ${e.message}: ${again}`);
         return INTERRUPTED_EXIT;
       }
-      // Not `again`: the stages after train need this command's own flags (--quantize, --require-gpu, …).
+      // Its message says to run the same command again, which continues the checkpoint.
       if (e instanceof OutOfTimeError) {
         console.error(`stage ${current} ${e.message} (run folder: ${runDir})`);
         return OUT_OF_TIME_EXIT;

@@ -74,7 +74,8 @@ describe('npm run pipeline', () => {
     expect(failed.stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^error: stage publish failed: .* \\(run folder kept: ${run}; continue with: npm run pipeline -- --out ${run} --from publish\\)`,
+          // The same flags, --persist-to among them: the next command is this one with the store fixed.
+          `^error: stage publish failed: .* \\(run folder kept: ${run}; continue with: npm run pipeline -- --persist-to ${blocked}/state --out ${run} --from publish\\)`,
         ),
       ),
     ]);
@@ -145,7 +146,10 @@ describe('npm run pipeline', () => {
     expect(code).toBe(130);
     expect(err).toContain('interrupt: finishing the current step, saving a checkpoint');
     expect(err).toMatch(
-      new RegExp(`stage train interrupted at step \\d+; .*npm run pipeline -- --out ${dir} --stages train`),
+      new RegExp(
+        `stage train interrupted at step \\d+; .*npm run pipeline -- ${QUICK.join(' ')} --steps 400 --checkpoint-every 1000 --out ${dir} --stages train$`,
+        'm',
+      ),
     );
     const stopped = readRecord(dir, 'train');
     expect(stopped).toMatchObject({
