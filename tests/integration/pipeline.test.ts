@@ -105,6 +105,28 @@ describe('npm run pipeline', () => {
     );
   });
 
+  it('a run limited by --max-minutes alone ends there and goes on to the next stage (exit 0, not 75)', () => {
+    const dir = join(root, 'timed');
+    const timed = QUICK.filter((_, i) => QUICK[i] !== '--steps' && QUICK[i - 1] !== '--steps');
+    const r = pipeline(
+      ...timed,
+      '--max-minutes',
+      '0.02',
+      '--eval-samples',
+      '100',
+      '--out',
+      dir,
+      '--stages',
+      'train,evaluate',
+    );
+    expect(r.stderr).not.toMatch(/^error|stopped at step/m);
+    expect(r.status).toBe(0);
+    const trained = readResult(dir, 'train')!.result;
+    expect(trained.status).toBe('time-limit');
+    expect(trained.step).toBeGreaterThan(0);
+    expect(readRecord(dir, 'evaluate')?.status).toBe('done');
+  });
+
   it('continues a run folder: training resumes from its checkpoint to the new budget', () => {
     const r = pipeline(...QUICK, '--steps', '6', '--out', run, '--stages', 'train');
     expect(r.status).toBe(0);
