@@ -33,8 +33,17 @@ let runtime: Runtime;
 let generator: Generator;
 let manifest: Manifest;
 let firstDraw = true;
-/** Style grids' latents after the style-row filter, by seed and rows (for the current generator). */
-let styleGrids = new Map<string, Promise<{ latents: Latents; redrawn: number[] }>>();
+/** A style grid after the style-row filter. */
+interface StyleGrid {
+  latents: Latents;
+  redrawn: number[];
+  /** The filter's own drawing of the grid when it kept every row: drawn from here, not again. */
+  drawn: { pixels: Float32Array; ms: number } | null;
+}
+/** The last style grids, by seed and rows, least recently used first (for the current generator). */
+let styleGrids = new Map<string, Promise<StyleGrid>>();
+/** Enough for a walk's two ends and Back/Forward through a few seeds: 16 × 100 digits ≈ 5 MB. */
+const STYLE_GRIDS_KEPT = 16;
 
 const info = (r: Runtime): RuntimeInfo => ({ label: r.label, kind: r.kind, initMs: r.initMs });
 
@@ -54,39 +63,58 @@ export interface Early {
 let styleFilter: Promise<import('./style-filter.ts').StyleFilter> | null = null;
 
 /** The seed's style grid, its badly read rows redrawn (contract/style-filter.ts), as Node draws it. */
-function filteredStyles(seed: number, rows: number) {
+function filteredStyles(seed: number, rows: number): Promise<StyleGrid> {
   const key = `${seed}/${rows}`;
   let grid = styleGrids.get(key);
-  if (!grid) {
+  if (grid)
+    styleGrids.delete(key); // set again below: now the most recently used
+  else {
     styleFilter ??= import('./style-filter.ts').then((m) => m.loadStyleFilter(tf));
     const { latentDim: dim, classes } = manifest;
     const g = generator;
-    grid = styleFilter.then((f) =>
-      filterStyleRows(seed, latents(seed, rows, dim, 0, 'any').z, dim, classes, (l, n) => f.read(g, l, n)),
-    );
+    grid = styleFilter.then(async (f) => {
+      let first: StyleGrid['drawn'] = null;
+      const filtered = await filterStyleRows(
+        seed,
+        latents(seed, rows, dim, 0, 'any').z,
+        dim,
+        classes,
+        async (l, n) => {
+          const read = await f.read(g, l, n);
+          first ??= read; // the first read is of every row, as the seed drew them
+          return read.logProbs;
+        },
+      );
+      return { ...filtered, drawn: filtered.redrawn.length ? null : first };
+    });
     grid.catch(() => styleGrids.delete(key));
-    styleGrids.set(key, grid);
   }
+  styleGrids.set(key, grid);
+  if (styleGrids.size > STYLE_GRIDS_KEPT) styleGrids.delete(styleGrids.keys().next().value as string);
   return grid;
 }
 
-/** The latents a spec asks for, how many digits per row, and the style rows the filter redrew. */
+/**
+ * The latents a spec asks for, how many digits per row, the style rows the filter redrew, and the
+ * digits when the filter already drew them.
+ */
 async function latentsFor(spec: DrawSpec): Promise<{
   z: Float32Array;
   labels: Int32Array | null;
   n: number;
   cols?: number;
   redrawn?: number[];
+  drawn?: StyleGrid['drawn'];
 }> {
   const { latentDim: dim, classes } = manifest;
-  const make = async (seed: number) =>
+  const make = async (seed: number): Promise<Omit<StyleGrid, 'drawn'> & Partial<StyleGrid>> =>
     spec.view === 'styles'
       ? await filteredStyles(seed, spec.rows)
-      : { latents: latents(seed, spec.n, dim, classes, spec.digit), redrawn: undefined };
+      : { latents: latents(seed, spec.n, dim, classes, spec.digit), redrawn: [] };
   const from = await make(spec.seed);
   const n = spec.view === 'styles' ? spec.rows * classes : spec.n;
   const cols = spec.view === 'styles' ? classes : undefined;
-  if (!spec.walkTo) return { ...from.latents, n, cols, redrawn: from.redrawn };
+  if (!spec.walkTo) return { ...from.latents, n, cols, redrawn: from.redrawn, drawn: from.drawn };
   // A walk keeps the classes of its start and moves the noise along the sphere.
   const to = (await make(spec.walkTo.seed)).latents;
   return { z: slerp(from.latents.z, to.z, dim, spec.walkTo.t), labels: from.latents.labels, n, cols };
@@ -126,7 +154,7 @@ export async function draw(spec: DrawSpec): Promise<Drawn> {
   if (!generator) throw new Error('The model is not loaded yet.');
   const l = await latentsFor(spec);
   const generate = () => generator.generate(l, l.n);
-  const { pixels, ms } = await (firstDraw ? step(STEP.generate, generate) : generate());
+  const { pixels, ms } = l.drawn ?? (await (firstDraw ? step(STEP.generate, generate) : generate()));
   firstDraw = false;
   const image = gridImage(pixels, l.n, l.cols);
   const drawn: Drawn = {
@@ -134,7 +162,7 @@ export async function draw(spec: DrawSpec): Promise<Drawn> {
     n: l.n,
     cols: l.cols ?? Math.ceil(Math.sqrt(l.n)),
     ms,
-    ...(l.redrawn ? { redrawn: l.redrawn } : {}),
+    ...(spec.view === 'styles' && !spec.walkTo ? { redrawn: l.redrawn } : {}),
   };
   return Comlink.transfer(drawn, [image.rgba.buffer]);
 }

@@ -24,8 +24,12 @@ function decode(dataUrl: string): ArrayBuffer {
 }
 
 export interface StyleFilter {
-  /** The generator's digits for the latents, read by the filter: n × 10 log-probabilities. */
-  read(generator: Generator, l: Latents, n: number): Promise<Float32Array>;
+  /** The generator's digits for the latents (and its time), read by the filter: n × 10 log-probabilities. */
+  read(
+    generator: Generator,
+    l: Latents,
+    n: number,
+  ): Promise<{ logProbs: Float32Array; pixels: Float32Array; ms: number }>;
 }
 
 export function loadStyleFilter(tf: Tf): StyleFilter {
@@ -34,11 +38,11 @@ export function loadStyleFilter(tf: Tf): StyleFilter {
   const graph: Graph = compileGraph(tf, json.modelTopology, tf.io.decodeWeights(decode(weightsUrl), specs));
   return {
     async read(generator, l, n) {
-      const { pixels } = await generator.generate(l, n);
+      const { pixels, ms } = await generator.generate(l, n);
       const out = tf.tidy(() => tf.logSoftmax(graph([tf.tensor4d(pixels, [n, 28, 28, 1])])));
       const logProbs = (await out.data()) as Float32Array;
       out.dispose();
-      return logProbs;
+      return { logProbs, pixels, ms };
     },
   };
 }
