@@ -95,6 +95,16 @@ describe('the page in Chromium', () => {
     },
   );
 
+  it("runs the style grid's filter on WebGPU too: seed 9's broken last row is redrawn, as on WASM", async () => {
+    const context = await browser.newContext();
+    const page = await open(context, '?view=styles&rows=10&seed=9&backend=webgpu');
+    await waitReady(page);
+    expect(await page.locator('body').getAttribute('data-backend')).toBe('webgpu');
+    expect(await page.locator('#grid').getAttribute('data-redrawn')).toBe('9');
+    expect(await page.locator('#timing').textContent()).toMatch(/on WebGPU.*Style 10 redrawn/);
+    await context.close();
+  });
+
   it('does not choose a software WebGPU adapter by itself', async () => {
     const context = await browser.newContext();
     const page = await open(context);
