@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { styleLatents } from '../../contract/index.ts';
+import { runtimeFiles, styleLatents } from '../../contract/index.ts';
 import { argmax10, classify, loadShippedClassifier } from '../../model/classifier/classify.ts';
 import { openLocalStore } from '../../release/local-store.ts';
 import { type LocalWorker, startLocalWorker } from '../../release/local-worker.ts';
@@ -199,7 +199,12 @@ describe('the page as a product', () => {
     console.log(`style grid: the classifier reads the column's digit in ${agree}/100`);
     expect(agree).toBeGreaterThanOrEqual(90);
     await page.click('#about summary');
-    expect(await page.locator('#model-info').textContent()).toContain('filtered on this page');
+    const about = await page.locator('#model-info').textContent();
+    expect(about).toContain('filtered on this page');
+    // The download a visitor makes: model.json and the shard, not the documentation images.
+    const runtimeBytes = runtimeFiles(shipped).reduce((sum, f) => sum + f.bytes, 0);
+    expect(runtimeBytes).toBeLessThan(shipped.files.reduce((sum, f) => sum + f.bytes, 0));
+    expect(about).toContain(`${shipped.quantization}, ${(runtimeBytes / 1024).toFixed(0)} KB download`);
     await page.screenshot({ path: join(ARTIFACTS, 'styles-phone.png'), fullPage: true });
     await context.close();
   });

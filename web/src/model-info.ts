@@ -1,11 +1,13 @@
 import type { Manifest } from '../../contract/index.ts';
+import { runtimeFiles } from '../../contract/model-files.ts';
 import { formatCount, formatTime } from './format.ts';
 
 const num = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d));
 
 /** The "About this model" panel: version, date, size and the quality numbers. */
 export function showModelInfo(dl: HTMLElement, m: Manifest): void {
-  const bytes = m.files.reduce((s, f) => s + f.bytes, 0);
+  // What the engine downloads to run it: model.json and the shards, not the documentation images.
+  const bytes = runtimeFiles(m).reduce((s, f) => s + f.bytes, 0);
   const rows: [string, string][] = [
     ['Version', m.version],
     [
